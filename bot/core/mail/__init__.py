@@ -1,0 +1,1 @@
+"""Whole bounce messages: MIME access (`message`), the detector protocol and the formats."""

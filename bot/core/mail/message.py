@@ -1,0 +1,212 @@
+"""Lazy, forgiving access to a bounce message.
+
+The standard library parser with the ``compat32`` policy is several times faster than
+``email.policy.default``; we use it and decode only what a detector asks for, once.
+Nothing here raises on malformed input: broken MIME, unknown charsets and bad
+transfer encodings degrade to best-effort text.
+"""
+
+from __future__ import annotations
+
+import email
+import email.header
+from collections.abc import Iterator
+from email.message import Message
+from functools import cached_property
+
+#: Parts larger than this are not decoded as text (attachments, returned payloads).
+MAX_TEXT_PART = 2_000_000
+
+_CHARSET_ALIASES = {
+    "x-unknown": "latin-1",
+    "unknown-8bit": "latin-1",
+    "x-sjis": "shift_jis",
+    "shift-jis": "shift_jis",
+    "iso-2022-jp-ms": "iso2022_jp_ext",
+    "cp932": "cp932",
+    "us-ascii": "ascii",
+}
+
+
+def decode_bytes(data: bytes, charset: str | None) -> str:
+    """Decode with the declared charset, falling back sensibly instead of failing."""
+    name = (charset or "").strip().strip('"').lower()
+    name = _CHARSET_ALIASES.get(name, name)
+    if name:
+        try:
+            return data.decode(name)
+        except (LookupError, UnicodeDecodeError):
+            try:
+                return data.decode(name, errors="replace") if _known(name) else _guess(data)
+            except LookupError:
+                pass
+    return _guess(data)
+
+
+def _known(name: str) -> bool:
+    import codecs
+
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return False
+    return True
+
+
+def _guess(data: bytes) -> str:
+    if b"\x1b$" in data:  # ISO-2022-JP escape sequence, common in Japanese reports
+        try:
+            return data.decode("iso2022_jp")
+        except UnicodeDecodeError:
+            pass
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def decode_header(value: str | None) -> str | None:
+    """Decode RFC 2047 encoded-words; never raises."""
+    if value is None:
+        return None
+    value = str(value)
+    if "=?" not in value:
+        return " ".join(value.split())
+    try:
+        chunks = email.header.decode_header(value)
+    except Exception:  # malformed encoded-words: keep the raw text
+        return " ".join(value.split())
+    out = []
+    for chunk, charset in chunks:
+        out.append(decode_bytes(chunk, charset) if isinstance(chunk, bytes) else chunk)
+    return " ".join("".join(out).split())
+
+
+def part_text(part: Message) -> str:
+    """The decoded text of one non-multipart part (transfer encoding and charset)."""
+    try:
+        payload = part.get_payload(decode=True)
+    except Exception:
+        payload = None
+    if payload is None:
+        raw = part.get_payload()
+        if isinstance(raw, str):
+            return raw
+        if isinstance(raw, list):  # message/* parts hold sub-messages
+            return "\n".join(m.as_string() for m in raw if isinstance(m, Message))
+        return ""
+    if not isinstance(payload, bytes):
+        return str(payload)
+    if len(payload) > MAX_TEXT_PART:
+        payload = payload[:MAX_TEXT_PART]
+    return decode_bytes(payload, part.get_content_charset())
+
+
+class BounceMessage:
+    """One email, parsed once, with cached decoded views for the detectors."""
+
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw
+        self.msg: Message = email.message_from_bytes(raw)
+
+    @classmethod
+    def from_text(cls, text: str) -> BounceMessage:
+        return cls(text.encode("utf-8", errors="surrogateescape"))
+
+    def header(self, name: str) -> str | None:
+        """First value of a header, decoded and unfolded."""
+        try:
+            return decode_header(self.msg.get(name))
+        except Exception:
+            return None
+
+    def headers(self, name: str) -> list[str]:
+        return [decode_header(v) or "" for v in (self.msg.get_all(name) or [])]
+
+    @cached_property
+    def subject(self) -> str:
+        return self.header("Subject") or ""
+
+    @cached_property
+    def sender(self) -> str:
+        """The From header, decoded (the bounce's author, e.g. MAILER-DAEMON@...)."""
+        return self.header("From") or ""
+
+    @cached_property
+    def content_type(self) -> str:
+        return self.msg.get_content_type()
+
+    def walk(self) -> Iterator[Message]:
+        """Every part, depth first, tolerant of broken structure."""
+        try:
+            yield from self.msg.walk()
+        except Exception:
+            return
+
+    @cached_property
+    def body(self) -> str:
+        """The human-readable report: decoded text of the text parts before any returned message.
+
+        For a single-part message this is the whole decoded body. Parts inside an
+        attached ``message/rfc822`` are not included (see `returned`).
+        """
+        if not self.msg.is_multipart():
+            return part_text(self.msg)
+        texts: list[str] = []
+        for part in self._top_parts():
+            ctype = part.get_content_type()
+            if ctype.startswith("text/") and ctype != "text/rfc822-headers":
+                texts.append(part_text(part))
+        return "\n".join(texts)
+
+    def _top_parts(self) -> Iterator[Message]:
+        """Leaf parts of the report itself, not descending into attached messages."""
+        stack: list[Message] = [self.msg]
+        while stack:
+            part = stack.pop(0)
+            if part.get_content_maintype() == "message" and part is not self.msg:
+                yield part
+                continue
+            if part.is_multipart():
+                payload = part.get_payload()
+                if isinstance(payload, list):
+                    stack[0:0] = [p for p in payload if isinstance(p, Message)]
+                continue
+            yield part
+
+    def find_parts(self, *content_types: str) -> list[Message]:
+        """Top-level parts (not inside a returned message) of the given content types."""
+        wanted = {c.lower() for c in content_types}
+        return [p for p in self._top_parts() if p.get_content_type() in wanted]
+
+    @cached_property
+    def delivery_status(self) -> str | None:
+        """Text of the RFC 3464 / RFC 6533 delivery-status part, if there is one."""
+        parts = self.find_parts("message/delivery-status", "message/global-delivery-status")
+        if not parts:
+            return None
+        return _message_part_text(parts[0])
+
+    @cached_property
+    def returned(self) -> str | None:
+        """Text of the returned original message or its headers, if attached as a part."""
+        parts = self.find_parts("message/rfc822", "text/rfc822-headers", "message/global",
+                                "message/global-headers", "message/partial")
+        if not parts:
+            return None
+        return _message_part_text(parts[0])
+
+
+def _message_part_text(part: Message) -> str:
+    """message/* parts are parsed by the stdlib into sub-messages; give their text back."""
+    payload = part.get_payload()
+    if isinstance(payload, list):
+        chunks = []
+        for sub in payload:
+            if isinstance(sub, Message):
+                try:
+                    chunks.append(sub.as_string())
+                except Exception:
+                    chunks.append(str(sub.items()))
+        return "\n".join(chunks)
+    return part_text(part)
