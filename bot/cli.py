@@ -1,0 +1,155 @@
+"""The command line: ``smtpbot explain``, ``smtpbot scan`` and ``smtpbot run``.
+
+Exit status: 0 when the command did its job (an SMTP reply was found, every file was
+read), 1 when it found nothing or some file failed, 2 on usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from bot.core.model import Report, Verdict
+
+#: Largest text `explain` reads from standard input; more is refused, not truncated.
+MAX_STDIN_BYTES = 20 * 1024 * 1024
+
+EXAMPLES = """\
+examples:
+  smtpbot explain 451
+  smtpbot explain 5.7.26
+  smtpbot explain "550 5.1.1 <bob@example.com>: Recipient address rejected: User unknown"
+  smtpbot explain - < bounce.eml
+  smtpbot scan --json ~/Maildir/bounces
+"""
+
+_CLASS_LABELS = {
+    "permanent": "permanent failure (do not retry as is)",
+    "transient": "temporary failure (retrying later may work)",
+    "success": "success",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="smtpbot",
+        description="Explain SMTP replies and bounce emails.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    explain = commands.add_parser(
+        "explain",
+        help="explain a reply code, a pasted reply or a whole bounce",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    explain.add_argument("text", nargs="+", help="what to explain, or - to read standard input")
+    explain.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    scan = commands.add_parser("scan", help="classify bounce emails in files, mbox and Maildir")
+    scan.add_argument("paths", nargs="+", help=".eml files, mbox files, Maildir folders, dirs")
+    output = scan.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="one JSON line per recipient")
+    output.add_argument("--csv", action="store_true", help="CSV, one row per recipient")
+    scan.add_argument(
+        "--no-progress", action="store_true", help="never show a progress bar on stderr"
+    )
+
+    commands.add_parser("run", help="start the Slack app (same as python -m bot)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "explain":
+            return _explain(args.text, as_json=args.json)
+        if args.command == "scan":
+            from bot.scanfiles import run_scan
+
+            fmt = "json" if args.json else "csv" if args.csv else "table"
+            return run_scan(args.paths, fmt, progress=False if args.no_progress else None)
+        if args.command == "run":
+            from bot.slack.app import main as run_app
+
+            return run_app()
+    except BrokenPipeError:  # `smtpbot scan … | head` is normal use
+        sys.stderr.close()
+        return 0
+    except KeyboardInterrupt:
+        return 130
+    parser.print_help(sys.stderr)
+    return 2
+
+
+def _read_input(words: list[str]) -> str | None:
+    if words != ["-"]:
+        return " ".join(words)
+    data = sys.stdin.buffer.read(MAX_STDIN_BYTES + 1)
+    if len(data) > MAX_STDIN_BYTES:
+        print(
+            f"smtpbot: input is larger than {MAX_STDIN_BYTES // (1024 * 1024)} MB; "
+            "use `smtpbot scan FILE` for whole mailboxes",
+            file=sys.stderr,
+        )
+        return None
+    return data.decode("utf-8", errors="replace")
+
+
+def _explain(words: list[str], *, as_json: bool) -> int:
+    from bot.core import explain
+
+    text = _read_input(words)
+    if text is None:
+        return 2
+    report = explain(text)
+    if as_json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(format_report(report))
+    if not report.bounce:
+        if not as_json:
+            print(
+                "\nNo SMTP reply or delivery failure found in that text.\n" + EXAMPLES,
+                file=sys.stderr,
+            )
+        return 1
+    return 0
+
+
+def format_report(report: Report) -> str:
+    """Readable terminal output for a report."""
+    if not report.bounce:
+        return "Not a bounce: no SMTP reply code or delivery failure found."
+    return "\n\n".join(format_verdict(v) for v in report.verdicts)
+
+
+def format_verdict(verdict: Verdict) -> str:
+    lines = [verdict.title, "=" * min(len(verdict.title), 72)]
+    facts = [
+        ("Recipient", verdict.recipient),
+        ("Reply code", verdict.replycode),
+        ("Status", verdict.status),
+        ("Outcome", _CLASS_LABELS.get(verdict.delivery_class or "")),
+        ("Reason", verdict.reason),
+        ("Retry", None if verdict.retry is None else ("yes" if verdict.retry else "no")),
+        ("Provider", verdict.provider),
+        ("Server said", verdict.diagnostic),
+    ]
+    lines += [f"{label + ':':<13}{value}" for label, value in facts if value]
+    if verdict.explanation:
+        lines += ["", verdict.explanation]
+    if verdict.actions:
+        lines += ["", "Next steps:"] + [f"  - {action}" for action in verdict.actions]
+    if verdict.references:
+        lines += ["", "References:"] + [f"  {ref}" for ref in verdict.references]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
