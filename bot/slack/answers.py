@@ -1,0 +1,91 @@
+"""From what a user gave us (text or files) to messages, shared by every listener."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from slack_sdk.web import WebClient
+
+from bot.slack import files, replies
+from bot.slack.render import Rendered, render_file_too_large, render_notice, render_report
+from bot.slack.services import Services
+
+log = logging.getLogger("smtpbot.slack")
+
+#: Files read from one message; more are named in a notice, not silently skipped.
+MAX_FILES_PER_MESSAGE = 5
+_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
+_HELP = frozenset({"", "help", "-h", "--help", "?", "usage"})
+
+
+def strip_mentions(text: str) -> str:
+    return _MENTION.sub(" ", text).strip()
+
+
+def is_help(text: str) -> bool:
+    return strip_mentions(text).lower() in _HELP
+
+
+def for_text(
+    services: Services, text: str, team_id: str | None, share: bool = False
+) -> Rendered | None:
+    """The answer for pasted text, or None when it holds no SMTP failure."""
+    report = services.explain(text, team_id)
+    if not report.bounce:
+        return None
+    share_value = services.shares.value_for(text) if share else None
+    return render_report(report, share_value=share_value)
+
+
+def _file_info(client: WebClient, info: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Slack sometimes sends only the id (file_access: check_file_info)."""
+    if info.get("url_private") or info.get("url_private_download") or not info.get("id"):
+        return info
+    response = replies.call("files.info", client.files_info, file=str(info["id"]))
+    full = response.get("file") if response is not None else None
+    return full if isinstance(full, Mapping) else info
+
+
+def for_files(
+    services: Services,
+    client: WebClient,
+    shared: Iterable[Mapping[str, Any]],
+    team_id: str | None,
+) -> list[Rendered]:
+    """One message per supported file: its report, a refusal, or why it could not be read."""
+    settings = services.settings
+    candidates = [_file_info(client, f) for f in shared]
+    supported = [f for f in candidates if files.is_supported(f)]
+    out: list[Rendered] = []
+    for info in supported[:MAX_FILES_PER_MESSAGE]:
+        name = files.name_of(info)
+        try:
+            content = files.download(
+                info, settings.bot_token, settings.max_file_bytes, settings.api_url
+            )
+        except files.FileTooLarge as error:
+            log.info("file refused: %d bytes over the %d byte limit", error.size, error.limit)
+            out.append(render_file_too_large(name, error.size, error.limit))
+            continue
+        except files.FileProblem as error:
+            log.warning("file download failed: %s", error)
+            out.append(render_notice(f"Sorry, I could not read {name}: {error}."))
+            continue
+        report = files.read_report(info, content)
+        services.count(report, team_id)
+        if report.bounce:
+            out.append(render_report(report))
+        elif files.is_email(info):
+            out.append(render_notice(f"I read {name}: it holds no delivery failure."))
+    skipped = len(supported) - MAX_FILES_PER_MESSAGE
+    if skipped > 0:
+        out.append(
+            render_notice(
+                f"I read only the first {MAX_FILES_PER_MESSAGE} files of that message; "
+                f"{skipped} more were not read. Please upload them separately."
+            )
+        )
+    return out

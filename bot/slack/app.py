@@ -1,0 +1,148 @@
+"""Building and starting the Slack app: Socket Mode with SLACK_APP_TOKEN, else HTTP.
+
+HTTP mode is served by waitress (a production WSGI server) through Bolt's WSGI
+adapter; events, commands and interactivity all POST to ``/slack/events``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sys
+
+from dotenv import find_dotenv, load_dotenv
+from slack_bolt import App
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.error import BoltError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+)
+from slack_sdk.web import WebClient
+
+from bot.slack.listeners import register_listeners
+from bot.slack.services import Services
+from bot.slack.settings import README_HINT, Settings, SettingsError, load_settings
+from bot.slack.stats import Stats
+
+EVENTS_PATH = "/slack/events"
+HTTP_HOST = "0.0.0.0"
+HTTP_THREADS = 8
+#: 429s are retried after Retry-After this many times per call before giving up.
+RATE_LIMIT_RETRIES = 10
+
+log = logging.getLogger("smtpbot.slack")
+
+
+def build_client(settings: Settings) -> WebClient:
+    """One WebClient for everything (Bolt and Socket Mode), with retries on 429 and resets."""
+    return WebClient(
+        token=settings.bot_token,
+        base_url=settings.api_url,
+        retry_handlers=[
+            RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+            ConnectionErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def create_app(settings: Settings, stats: Stats | None = None) -> App:
+    """The Bolt app with every listener registered. Calls auth.test once (token check)."""
+    app = App(
+        client=build_client(settings),
+        signing_secret=settings.signing_secret or "",
+        request_verification_enabled=not settings.socket_mode,
+        # Listeners run after the ack has gone back to Slack.
+        process_before_response=False,
+        logger=logging.getLogger("smtpbot.bolt"),
+    )
+    services = Services(settings=settings, stats=stats or Stats(settings.db_path))
+    register_listeners(app, services)
+    return app
+
+
+def wsgi_app(app: App) -> SlackRequestHandler:
+    return SlackRequestHandler(app, path=EVENTS_PATH)
+
+
+def socket_mode_handler(app: App, settings: Settings) -> SocketModeHandler:
+    """Socket Mode over slack_sdk's built-in client, sharing the app's WebClient."""
+    return SocketModeHandler(app, app_token=settings.app_token, web_client=app.client)
+
+
+def serve_http(app: App, settings: Settings) -> None:
+    import waitress
+
+    log.info("HTTP mode: listening on port %d at %s", settings.port, EVENTS_PATH)
+    waitress.serve(
+        wsgi_app(app), host=HTTP_HOST, port=settings.port, threads=HTTP_THREADS, ident="smtpbot"
+    )
+
+
+class Redact(logging.Filter):
+    """Last line of defence: no token or email address leaves through the log handlers."""
+
+    _SECRET = re.compile(r"\b(?:xox[abposr]|xapp)-[A-Za-z0-9-]+")
+    _ADDRESS = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = self._ADDRESS.sub("<address>", self._SECRET.sub("<token>", message))
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def configure_logging(level: int) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(Redact())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+
+
+def _fail(message: str) -> int:
+    print(f"smtpbot: {message}", file=sys.stderr)
+    return 2
+
+
+def main() -> int:
+    """Start the app (``python -m bot``, ``smtpbot run``). Returns the exit status."""
+    load_dotenv(find_dotenv(usecwd=True), override=False)
+    try:
+        settings = load_settings(os.environ)
+    except SettingsError as error:
+        return _fail(str(error))
+    configure_logging(settings.log_level)
+    try:
+        stats = Stats(settings.db_path)
+    except Exception as error:  # sqlite3 raises several types for a bad path
+        return _fail(
+            f"SMTPBOT_DB cannot be opened at {settings.db_path} "
+            f"({type(error).__name__}) ({README_HINT})"
+        )
+    try:
+        app = create_app(settings, stats)
+    except BoltError:
+        return _fail(f"SLACK_BOT_TOKEN was refused by Slack at {settings.api_url} ({README_HINT})")
+    except OSError as error:
+        print(
+            f"smtpbot: cannot reach Slack at {settings.api_url} (SLACK_API_URL): "
+            f"{type(error).__name__}",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        if settings.socket_mode:
+            log.info("Socket Mode: connecting")
+            socket_mode_handler(app, settings).start()  # type: ignore[no-untyped-call]
+        else:
+            serve_http(app, settings)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stats.close()
+    return 0

@@ -1,0 +1,160 @@
+"""Settings from the environment, checked once at start so a typo fails fast and clearly.
+
+Every problem becomes a `SettingsError` naming the variable; `bot.slack.app.main`
+prints it as one line and exits 2.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+README_HINT = "see README.md, section 'Slack setup'"
+DEFAULT_API_URL = "https://slack.com/api/"
+DEFAULT_PORT = 3000
+DEFAULT_DB = "smtpbot.sqlite3"
+#: Largest uploaded file we download and read (bytes). Documented in README.
+MAX_FILE_BYTES = 10 * 1024 * 1024
+
+_BOT_TOKEN = re.compile(r"xoxb-[A-Za-z0-9-]+")
+_APP_TOKEN = re.compile(r"xapp-[A-Za-z0-9-]+")
+_CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,30}")
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names the variable."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        super().__init__(f"{variable} {problem} ({README_HINT})")
+        self.variable = variable
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    bot_token: str
+    app_token: str | None
+    signing_secret: str | None
+    port: int
+    api_url: str
+    channels: frozenset[str] | None
+    db_path: Path
+    log_level: int
+    max_file_bytes: int = MAX_FILE_BYTES
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.app_token is not None
+
+    def watches(self, channel: str | None) -> bool:
+        """Whether auto-replies are allowed in `channel` (None in `channels` means all)."""
+        if channel is None:
+            return False
+        return self.channels is None or channel in self.channels
+
+
+def _get(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name)
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def _bot_token(env: Mapping[str, str]) -> str:
+    token = _get(env, "SLACK_BOT_TOKEN")
+    if token is None:
+        raise SettingsError("SLACK_BOT_TOKEN", "is not set: copy the Bot User OAuth Token (xoxb-…)")
+    if not _BOT_TOKEN.fullmatch(token):
+        raise SettingsError("SLACK_BOT_TOKEN", "is malformed: a bot token starts with 'xoxb-'")
+    return token
+
+
+def _app_token(env: Mapping[str, str]) -> str | None:
+    token = _get(env, "SLACK_APP_TOKEN")
+    if token is not None and not _APP_TOKEN.fullmatch(token):
+        raise SettingsError(
+            "SLACK_APP_TOKEN", "is malformed: an app-level token starts with 'xapp-'"
+        )
+    return token
+
+
+def _signing_secret(env: Mapping[str, str], socket_mode: bool) -> str | None:
+    secret = _get(env, "SLACK_SIGNING_SECRET")
+    if secret is None and not socket_mode:
+        raise SettingsError(
+            "SLACK_SIGNING_SECRET",
+            "is not set: HTTP mode needs it (or set SLACK_APP_TOKEN for Socket Mode)",
+        )
+    if secret is not None and any(c.isspace() for c in secret):
+        raise SettingsError("SLACK_SIGNING_SECRET", "is malformed: it must not contain spaces")
+    return secret
+
+
+def _port(env: Mapping[str, str]) -> int:
+    raw = _get(env, "PORT")
+    if raw is None:
+        return DEFAULT_PORT
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise SettingsError("PORT", f"is malformed: expected a number from 1 to 65535, got {raw!r}")
+    return int(raw)
+
+
+def _api_url(env: Mapping[str, str]) -> str:
+    raw = _get(env, "SLACK_API_URL")
+    if raw is None:
+        return DEFAULT_API_URL
+    parsed = urlparse(raw)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise SettingsError(
+            "SLACK_API_URL", "is malformed: expected a URL like https://slack.com/api/"
+        )
+    # WebClient joins method names onto the base URL: without the slash the last
+    # path segment would be replaced.
+    return raw if raw.endswith("/") else raw + "/"
+
+
+def _channels(env: Mapping[str, str]) -> frozenset[str] | None:
+    raw = _get(env, "SMTPBOT_CHANNELS")
+    if raw is None:
+        return None
+    ids = [part.strip() for part in raw.split(",") if part.strip()]
+    bad = [part for part in ids if not _CHANNEL_ID.fullmatch(part)]
+    if bad or not ids:
+        raise SettingsError(
+            "SMTPBOT_CHANNELS",
+            "is malformed: expected channel IDs like C0123ABCD separated by commas "
+            "(channel names are not accepted)",
+        )
+    return frozenset(ids)
+
+
+def _log_level(env: Mapping[str, str]) -> int:
+    raw = _get(env, "LOG_LEVEL")
+    if raw is None:
+        return logging.INFO
+    name = raw.upper()
+    if name not in _LOG_LEVELS:
+        raise SettingsError("LOG_LEVEL", f"is malformed: expected one of {', '.join(_LOG_LEVELS)}")
+    level: int = getattr(logging, name)
+    return level
+
+
+def load_settings(env: Mapping[str, str]) -> Settings:
+    """Read and check every setting; raise `SettingsError` on the first problem."""
+    bot_token = _bot_token(env)
+    app_token = _app_token(env)
+    return Settings(
+        bot_token=bot_token,
+        app_token=app_token,
+        signing_secret=_signing_secret(env, socket_mode=app_token is not None),
+        port=_port(env),
+        api_url=_api_url(env),
+        channels=_channels(env),
+        db_path=Path(_get(env, "SMTPBOT_DB") or DEFAULT_DB),
+        log_level=_log_level(env),
+    )
