@@ -1,9 +1,101 @@
-"""scan(raw): one whole email -> Report. (Skeleton: being written.)"""
+"""scan(raw): one whole email in, one `Report` out, with a verdict per recipient.
+
+The message is parsed once (stdlib ``compat32`` policy, lazily decoded by
+`BounceMessage`). Detectors whose cheap ``sniff`` accepts the message are asked
+first, in ``order``; then every other detector, so that a report with unusual
+headers is still read. The first detector returning evidence wins. A detector
+that raises counts as "not this format": `scan` never raises.
+
+Order convention for detectors: vendor/MTA-specific 100-599, ARF 600,
+RFC 3464 700, RFC 3834 800, the plain-text fallback 900.
+"""
 
 from __future__ import annotations
 
-from bot.core.model import Report
+from bot.core.classify import classify
+from bot.core.mail.common import original_from_headers, split_returned
+from bot.core.mail.detector import Detector, Parsed
+from bot.core.mail.formats import detectors
+from bot.core.mail.message import BounceMessage
+from bot.core.model import Evidence, OriginalMessage, Report, Verdict
 
 
 def scan(raw: bytes) -> Report:
-    return Report(bounce=False)
+    """Read one whole email (headers and body, as bytes) into a per-recipient report.
+
+    ``bounce`` is false and there are no verdicts when no format recognises the
+    message as a delivery report, auto-reply or feedback report.
+    """
+    try:
+        msg = BounceMessage(raw)
+    except Exception:  # the stdlib parser is forgiving, but never trust it fully
+        return Report(bounce=False)
+    return scan_message(msg)
+
+
+def scan_message(msg: BounceMessage) -> Report:
+    """`scan` for an already parsed message."""
+    found = detect(msg)
+    if found is None:
+        return Report(bounce=False)
+    name, parsed = found
+    verdicts = [_judge(ev) for ev in parsed.evidence]
+    original = parsed.original or _original(msg)
+    return Report(bounce=True, verdicts=verdicts, original=original, source_format=name)
+
+
+def detect(msg: BounceMessage) -> tuple[str, Parsed] | None:
+    """The first detector's name and evidence, sniffed ones first; None when none matched."""
+    every = detectors()
+    sniffed: list[Detector] = []
+    for detector in every:
+        try:
+            if detector.sniff(msg):
+                sniffed.append(detector)
+        except Exception:
+            continue
+    tried: set[int] = set()
+    for detector in (*sniffed, *every):
+        if id(detector) in tried:
+            continue
+        tried.add(id(detector))
+        try:
+            parsed = detector.parse(msg)
+        except Exception:  # a broken format module must not break the scan
+            continue
+        if parsed is not None and parsed.evidence:
+            return detector.name, parsed
+    return None
+
+
+def _judge(evidence: Evidence) -> Verdict:
+    """Classify, falling back to the bare evidence if the classifier fails on it."""
+    try:
+        return classify(evidence)
+    except Exception:
+        return Verdict(
+            title="Delivery report",
+            explanation="",
+            recipient=evidence.recipient,
+            replycode=evidence.replycode,
+            status=evidence.status,
+            reason=evidence.reason,
+            diagnostic=evidence.diagnostic,
+            remote_mta=evidence.remote_mta,
+            action=evidence.action,
+            feedback_type=evidence.feedback_type,
+        )
+
+
+def _original(msg: BounceMessage) -> OriginalMessage | None:
+    """What the bounce tells of the original message: attached part first, else the body."""
+    try:
+        returned = msg.returned
+        if returned:
+            found = original_from_headers(returned)
+            if found is not None:
+                return found
+        _, tail = split_returned(msg.body)
+        return original_from_headers(tail) if tail else None
+    except Exception:
+        return None

@@ -1,0 +1,189 @@
+"""The last resort: a generic reader for plain-text bounces no other module knows.
+
+It only runs on messages that announce themselves as delivery reports (a bounce-ish
+From such as MAILER-DAEMON/postmaster, or a Subject such as "Undeliverable" /
+"Returned mail"), so newsletters and replies never produce records.
+
+Method: take the report text (before any returned message), find the addresses it
+names (skipping the bounce's own From/To, the returned message's headers and
+"contact postmaster@…" style mentions), and give each recipient the text around it:
+its own line and paragraph (``<a@b>: host … said: 550 …``, ``a@b`` followed by an
+indented ``SMTP error from remote mail server …``), and, when that holds no server
+reply, the report's reply lines (``550 5.1.1 …``, transcripts, "Technical details").
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.core.mail.common import (
+    bounce_sender,
+    bounce_subject,
+    find_addresses,
+    find_replycode,
+    find_status,
+    normalize_space,
+    original_from_headers,
+    split_returned,
+)
+from bot.core.mail.detector import Parsed
+from bot.core.mail.message import BounceMessage
+from bot.core.model import Evidence
+
+#: Reports are short; beyond this the text is a returned message or junk.
+_MAX_REPORT = 200_000
+_MAX_RECIPIENTS = 10_000
+
+_ADDRESS = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]{1,128}@"
+    r"(?:\[[0-9A-Fa-f:.IPv]{2,64}\]|[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}\.){1,8}[A-Za-z]{2,63})"
+)
+#: Header-like lines of a quoted message: addresses there are not recipients.
+_HEADER_LINE = re.compile(
+    r"^[ \t>]*(?:From|Sender|Reply-To|Return-Path|Message-I[Dd]|In-Reply-To|References|"
+    r"Errors-To|Received|X-[A-Za-z0-9\-]+|Envelope-From|Resent-From|DKIM-Signature|"
+    r"Authentication-Results|Original-Mail-From|X-Postfix-Sender|Reporting-MTA)[ \t]*:",
+    re.IGNORECASE,
+)
+#: "please contact postmaster@…", "send mail to …": help addresses, not recipients.
+_HELP_BEFORE = re.compile(
+    r"(?:contact|send (?:e-?)?mail to|write to|mailto:|reach|notify|inform|"
+    r"sent by|from:?|envelope sender|mail from:?|sender:?)[ \t<\"']*\Z",
+    re.IGNORECASE,
+)
+_SEPARATOR = re.compile(r"^[ \t]*(?:[-=*_#|~+]{3,}|[-=*_#|~+ ]{6,}$)")
+_REPLY_LINE = re.compile(
+    r"^[ \t>]*(?:[<(]?#?[245]\.\d{1,3}\.\d{1,3}[>)]?[ \t]|[245]\d\d[ \-](?!\d))", re.MULTILINE
+)
+_REPLY_IN_LINE = re.compile(
+    r"(?<![\w.\-])[245][0-5]\d[ \-](?:#?[245]\.\d{1,3}\.\d{1,3}\b|[A-Za-z<(])"
+    r"|(?<![\w.])#?[245]\.\d{1,3}\.\d{1,3}(?![\w.])"
+    r"|\bsaid:|\berror from remote|\bSMTP error\b",
+    re.IGNORECASE,
+)
+_WORDS = re.compile(r"[^\W\d_]{2,}")
+_DAEMON_LOCAL = re.compile(r"^(?:mailer-daemon|mail-daemon|mailerdaemon|double-bounce)@", re.I)
+
+
+class Fallback:
+    """Generic plain-text bounce reader."""
+
+    name = "fallback"
+    order = 900
+
+    def sniff(self, msg: BounceMessage) -> bool:
+        return bounce_sender(msg.sender) or bounce_subject(msg.subject)
+
+    def parse(self, msg: BounceMessage) -> Parsed | None:
+        if not self.sniff(msg):
+            return None
+        ctype = msg.content_type
+        if ctype == "multipart/report" and "feedback" in str(msg.msg.get_param("report-type")):
+            return None
+        report, tail = split_returned(msg.body)
+        report = report[:_MAX_REPORT]
+        exclude = {a.lower() for a in find_addresses(msg.sender)}
+        exclude.update(a.lower() for a in find_addresses(msg.header("To") or ""))
+        recipients = _recipients(report, exclude)
+        if not recipients:
+            return None
+        lines = report.splitlines()
+        shared = _shared_reply(lines, {line for _, line in recipients})
+        evidence: list[Evidence] = []
+        starts = [line for _, line in recipients] + [len(lines)]
+        for index, (address, line_no) in enumerate(recipients):
+            own = _own_text(lines, line_no, starts[index + 1], address)
+            text = own
+            if shared and (not own or not _REPLY_IN_LINE.search(own)):
+                text = f"{own} {shared}" if own else shared
+            diagnostic = normalize_space(text)
+            evidence.append(
+                Evidence(
+                    recipient=address,
+                    diagnostic=diagnostic,
+                    replycode=find_replycode(diagnostic) if diagnostic else None,
+                    status=find_status(diagnostic) if diagnostic else None,
+                )
+            )
+        original = original_from_headers(msg.returned) if msg.returned else None
+        if original is None and tail:
+            original = original_from_headers(tail)
+        return Parsed(evidence=evidence, original=original)
+
+
+def _recipients(report: str, exclude: set[str]) -> list[tuple[str, int]]:
+    """(address, line number) for each address the report speaks of, first mention wins."""
+    seen: set[str] = set()
+    out: list[tuple[str, int]] = []
+    for number, line in enumerate(report.splitlines()):
+        if "@" not in line or _HEADER_LINE.match(line):
+            continue
+        for match in _ADDRESS.finditer(line):
+            address = match.group(0).strip(".")
+            key = address.lower()
+            if key in seen or key in exclude or _DAEMON_LOCAL.match(key):
+                continue
+            before = line[max(0, match.start() - 40) : match.start()]
+            if _HELP_BEFORE.search(before) or before.endswith(("/", "=", "http:", "https:")):
+                continue
+            seen.add(key)
+            out.append((address, number))
+            if len(out) >= _MAX_RECIPIENTS:
+                return out
+    return out
+
+
+def _own_text(lines: list[str], start: int, stop: int, address: str) -> str:
+    """The recipient's line and its paragraph, without the address and decorations."""
+    chunk: list[str] = []
+    for number in range(start, min(stop, start + 12, len(lines))):
+        line = lines[number]
+        if number > start and (not line.strip() or _SEPARATOR.match(line)):
+            break
+        chunk.append(line)
+    text = " ".join(chunk)
+    text = text.replace(f"<{address}>", " ").replace(address, " ")
+    text = " ".join(text.split()).strip(" :;,-*>()[]")
+    if len(_WORDS.findall(text)) < 1 and not _REPLY_IN_LINE.search(text):
+        return ""
+    return text
+
+
+def _shared_reply(lines: list[str], recipient_lines: set[int]) -> str | None:
+    """Reply lines of the report that no single recipient owns (transcripts, details)."""
+    picked: list[str] = []
+    number = 0
+    while number < len(lines):
+        line = lines[number]
+        if number not in recipient_lines and _REPLY_LINE.match(line):
+            block = [line.strip()]
+            follow = number + 1
+            while follow < len(lines) and lines[follow][:1] in " \t" and lines[follow].strip():
+                block.append(lines[follow].strip())
+                follow += 1
+            picked.append(" ".join(block))
+            number = follow
+            if len(picked) >= 3:
+                break
+            continue
+        number += 1
+    if picked:
+        return " ".join(picked)
+    return _explanation(lines, recipient_lines)
+
+
+def _explanation(lines: list[str], recipient_lines: set[int]) -> str | None:
+    """Without reply lines: the first paragraph after the recipients that says something."""
+    if not recipient_lines:
+        return None
+    last = max(recipient_lines)
+    for number in range(last + 1, min(len(lines), last + 40)):
+        line = lines[number].strip()
+        if not line or _SEPARATOR.match(line) or "@" in line:
+            continue
+        if len(_WORDS.findall(line)) >= 2:
+            return line
+    return None
+
+
+DETECTOR = Fallback()

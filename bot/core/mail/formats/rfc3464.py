@@ -1,0 +1,219 @@
+"""RFC 3464 delivery status notifications (and RFC 6533 ``message/global-delivery-status``).
+
+Reads the per-recipient blocks of the ``message/delivery-status`` part: Final-Recipient
+(or Original-Recipient), Action, Status, Remote-MTA, Diagnostic-Code. The same fields
+also turn up in plain-text bodies without MIME structure (broken boundaries, MTAs that
+paste the DSN into the text); those are read too. Where a recipient has no
+Diagnostic-Code, the human-readable part may hold the server's reply next to the
+address; it is taken from there.
+
+`dsn_evidence` is public so that MTA-specific formats can reuse it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.core.mail.common import (
+    find_addresses,
+    find_replycode,
+    find_status,
+    normalize_space,
+    original_from_headers,
+    split_returned,
+    strip_address,
+    strip_diagnostic_type,
+)
+from bot.core.mail.detector import Parsed
+from bot.core.mail.message import BounceMessage
+from bot.core.model import Evidence
+
+#: Where DSN fields are searched for in a text without a delivery-status part.
+_MAX_SCAN = 1_000_000
+
+_DSN_HINT = re.compile(r"^[ \t]*(?:Final|Original)-Recipient[ \t]*:", re.IGNORECASE | re.MULTILINE)
+_FIELD = re.compile(r"[ \t]*([A-Za-z][A-Za-z0-9\-]{0,40})[ \t]*:[ \t]?(.*)")
+_RECIPIENT_FIELDS = ("final-recipient", "original-recipient", "x-actual-recipient")
+_STATUS_COMMENT = re.compile(r"\(([^()]{3,200})\)")
+_REPLY_LINE = re.compile(
+    r"(?<![\d.])[245]\d\d[ \-][^\n]{2,}|(?<![\d.])[245]\.\d{1,3}\.\d{1,3}\s[^\n]{2,}"
+)
+_TYPE_PREFIX = re.compile(r"^[A-Za-z0-9\-]{2,12};[ \t]*")
+
+
+def dsn_groups(text: str) -> list[dict[str, str]]:
+    """Per-recipient field groups of a DSN text, in order.
+
+    A group starts at a blank line or at a recipient field the current group already
+    has (some MTAs omit the blank lines between recipients).
+    Keys are lower-cased; continuation lines are joined; the first value wins,
+    except that Diagnostic-Code collects repeated lines.
+    """
+    groups: list[dict[str, str]] = []
+    current: dict[str, str] = {}
+    last: str | None = None
+
+    def close() -> None:
+        nonlocal current
+        if any(k in current for k in _RECIPIENT_FIELDS):
+            groups.append(current)
+        current = {}
+
+    for line in text.splitlines():
+        if not line.strip():
+            close()
+            last = None
+            continue
+        if line[0] in " \t" and last is not None:
+            current[last] = current[last] + " " + line.strip()
+            continue
+        match = _FIELD.match(line)
+        if match is None:
+            last = None
+            continue
+        name, value = match.group(1).lower(), match.group(2).strip()
+        if name in _RECIPIENT_FIELDS and name in current:
+            close()  # the next recipient, without a blank line between
+        if name in current:
+            if name == "diagnostic-code" and value:
+                current[name] = current[name] + " " + value
+                last = name
+            else:
+                last = None
+            continue
+        current[name] = value
+        last = name
+    close()
+    return groups
+
+
+def dsn_evidence(text: str) -> list[Evidence]:
+    """Evidence for every recipient block of a DSN text (delivery-status part or loose text)."""
+    out: list[Evidence] = []
+    for group in dsn_groups(text):
+        recipient = _recipient(group)
+        if recipient is None:
+            continue
+        status_field = group.get("status")
+        status = find_status(status_field)
+        diagnostic = strip_diagnostic_type(group.get("diagnostic-code"))
+        if diagnostic is None and status_field:
+            comment = _STATUS_COMMENT.search(status_field)
+            if comment is not None and find_status(comment.group(1)) is None:
+                diagnostic = normalize_space(comment.group(1))
+        remote = group.get("remote-mta")
+        remote_mta = _TYPE_PREFIX.sub("", remote).strip() if remote else None
+        action = (group.get("action") or "").strip().lower().split(" ", 1)[0] or None
+        out.append(
+            Evidence(
+                recipient=recipient,
+                diagnostic=diagnostic,
+                status=status,
+                replycode=find_replycode(diagnostic) if diagnostic else None,
+                action=action,
+                remote_mta=remote_mta or None,
+            )
+        )
+    return out
+
+
+def _recipient(group: dict[str, str]) -> str | None:
+    for name in _RECIPIENT_FIELDS:
+        value = group.get(name)
+        if value:
+            address = strip_address(value)
+            if address:
+                return address
+    for name in _RECIPIENT_FIELDS:  # a local name without a domain is still a recipient
+        value = group.get(name)
+        if value:
+            bare = _TYPE_PREFIX.sub("", value).strip().strip("<>").strip()
+            if bare:
+                return bare
+    return None
+
+
+def reply_near(text: str, recipient: str) -> str | None:
+    """The server's reply printed next to `recipient` in a human-readable report.
+
+    Looks at the line naming the address and the few lines after it, up to a blank
+    line, for something that starts like an SMTP reply or enhanced status.
+    """
+    lowered = text.lower()
+    at = lowered.find(recipient.lower())
+    if at < 0:
+        return None
+    window = text[at : at + 1200]
+    paragraph = window.split("\n\n", 1)[0]
+    match = _REPLY_LINE.search(paragraph)
+    if match is None:
+        return None
+    return normalize_space(paragraph[match.start() :])
+
+
+class RFC3464:
+    """Standard delivery status notifications."""
+
+    name = "rfc3464"
+    order = 700
+
+    def sniff(self, msg: BounceMessage) -> bool:
+        ctype = msg.content_type
+        if ctype == "multipart/report":
+            report_type = (msg.msg.get_param("report-type") or "")
+            return "delivery-status" in str(report_type).lower()
+        return ctype in ("message/delivery-status", "message/global-delivery-status")
+
+    def parse(self, msg: BounceMessage) -> Parsed | None:
+        text = msg.delivery_status
+        from_part = text is not None
+        evidence = dsn_evidence(text) if text else []
+        if not evidence:
+            from_part = False
+            evidence = self._loose(msg)
+        if not evidence:
+            return None
+        report, tail = split_returned(msg.body)
+        if not from_part:  # the human text ends where the loose DSN fields begin
+            hint = _DSN_HINT.search(report)
+            report = report[: hint.start()] if hint else ""
+        for ev in evidence:
+            if ev.diagnostic is None and report and ev.recipient:
+                ev.diagnostic = reply_near(report, ev.recipient)
+                if ev.diagnostic and ev.replycode is None:
+                    ev.replycode = find_replycode(ev.diagnostic)
+        original = original_from_headers(msg.returned) if msg.returned else None
+        if original is None and tail:
+            original = original_from_headers(tail)
+        return Parsed(evidence=evidence, original=original)
+
+    def _loose(self, msg: BounceMessage) -> list[Evidence]:
+        """DSN fields written into the text of a message without a delivery-status part."""
+        body = msg.body
+        report, _ = split_returned(body)
+        for text in (report, body):
+            if text and _DSN_HINT.search(text[:_MAX_SCAN]):
+                found = dsn_evidence(text[:_MAX_SCAN])
+                if found:
+                    return found
+        raw = msg.raw[:_MAX_SCAN].decode("utf-8", errors="replace")
+        if _DSN_HINT.search(raw):
+            head, _ = _split_raw_returned(raw)
+            found = dsn_evidence(head)
+            return [ev for ev in found if ev.recipient and find_addresses(ev.recipient)]
+        return []
+
+
+_RAW_RETURNED = re.compile(
+    r"^Content-Type:[ \t]*(?:message/rfc822|text/rfc822-headers)", re.IGNORECASE | re.MULTILINE
+)
+
+
+def _split_raw_returned(raw: str) -> tuple[str, str]:
+    match = _RAW_RETURNED.search(raw)
+    if match is None:
+        return raw, ""
+    return raw[: match.start()], raw[match.start() :]
+
+
+DETECTOR = RFC3464()

@@ -1,0 +1,303 @@
+"""``smtpbot scan``: classify every message in .eml files, mbox files, Maildirs and directories.
+
+Inputs are streamed: an mbox is split line by line (a byte-level "From " splitter,
+not `mailbox.mbox`, which builds an index of the whole file first), so memory stays
+bounded by the largest single message. A message larger than `MAX_MESSAGE_BYTES` is
+reported as an error and not parsed. A file that cannot be read is reported on
+stderr with its path (and, with ``--json``, as an ``{"file", "error"}`` record); the
+scan goes on and the exit status is 1.
+
+Outputs: a summary table (default), one JSON object per verdict (``--json``), or CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import IO, Any, Literal
+
+from bot.core.mail.common import domain_of
+from bot.core.model import Report, Verdict
+from bot.core.scan import scan
+
+Format = Literal["table", "json", "csv"]
+
+#: A single message larger than this is reported as an error, not parsed.
+MAX_MESSAGE_BYTES = 50 * 1024 * 1024
+#: Runs with at least this many files may show a progress bar (on a terminal only).
+PROGRESS_DELAY_SECONDS = 1.5
+
+_READ_CHUNK = 1 << 16
+
+CSV_FIELDS = (
+    "file", "message", "recipient", "replycode", "status", "class", "reason", "retry",
+    "provider", "action", "remote_mta", "feedback_type", "diagnostic", "title",
+    "explanation", "actions", "references", "original_message_id", "original_subject",
+    "original_from", "format", "error",
+)
+
+
+@dataclass(slots=True)
+class Item:
+    """One message to scan (or one failure to report) and where it came from."""
+
+    file: str
+    message: int | None = None
+    raw: bytes | None = None
+    error: str | None = None
+
+
+# --------------------------------------------------------------------------- inputs
+
+def iter_files(paths: Iterable[str]) -> Iterator[tuple[str, str]]:
+    """(real path, displayed name) of every file under the arguments, sorted and stable.
+
+    A directory argument yields its files recursively with names relative to it; a
+    file argument is shown as given. Hidden files and Maildir ``tmp/`` are skipped.
+    """
+    for arg in paths:
+        if os.path.isdir(arg):
+            for root, dirs, files in os.walk(arg):
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "tmp")
+                for name in sorted(files):
+                    if name.startswith("."):
+                        continue
+                    full = os.path.join(root, name)
+                    yield full, os.path.relpath(full, arg)
+        else:
+            yield arg, arg
+
+
+def iter_messages(path: str, shown: str) -> Iterator[Item]:
+    """The messages of one file: one for an .eml, each message of an mbox, or an error."""
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 - closed below, also when the generator stops
+    except OSError as exc:
+        yield Item(shown, error=_describe(exc))
+        return
+    try:
+        head = handle.read(5)
+        handle.seek(0)
+        if head == b"From ":
+            yield from _mbox_messages(handle, shown)
+            return
+        data = handle.read(MAX_MESSAGE_BYTES + 1)
+        if len(data) > MAX_MESSAGE_BYTES:
+            yield Item(shown, error=_too_large())
+        elif not data.strip():
+            yield Item(shown, error="empty file")
+        else:
+            yield Item(shown, raw=data)
+    except OSError as exc:
+        yield Item(shown, error=_describe(exc))
+    finally:
+        handle.close()
+
+
+def split_mbox(handle: IO[bytes]) -> Iterator[bytes | None]:
+    """Messages of an mbox stream, one at a time; None for a message over the size limit.
+
+    A message starts at a line beginning with ``From `` at the start of the file or
+    after an empty line; ``>From `` quoting (mboxrd) is undone.
+    """
+    lines: list[bytes] = []
+    size = 0
+    too_big = False
+    started = False
+    previous_blank = True
+    for line in handle:
+        if line.startswith(b"From ") and previous_blank:
+            if started:
+                yield None if too_big else b"".join(lines)
+            lines, size, too_big, started = [], 0, False, True
+            previous_blank = False
+            continue
+        previous_blank = line in (b"\n", b"\r\n")
+        if too_big:
+            continue
+        if line.startswith(b">") and line.lstrip(b">").startswith(b"From "):
+            line = line[1:]
+        size += len(line)
+        if size > MAX_MESSAGE_BYTES:
+            too_big, lines = True, []
+            continue
+        lines.append(line)
+    if started:
+        yield None if too_big else b"".join(lines)
+
+
+def _mbox_messages(handle: IO[bytes], shown: str) -> Iterator[Item]:
+    for index, raw in enumerate(split_mbox(handle), 1):
+        if raw is None:
+            yield Item(shown, message=index, error=_too_large())
+        else:
+            yield Item(shown, message=index, raw=raw)
+
+
+def _too_large() -> str:
+    return f"message larger than {MAX_MESSAGE_BYTES // (1024 * 1024)} MB, not parsed"
+
+
+def _describe(exc: OSError) -> str:
+    return exc.strerror or exc.__class__.__name__
+
+
+# --------------------------------------------------------------------------- outputs
+
+def verdict_record(item: Item, report: Report, verdict: Verdict) -> dict[str, Any]:
+    """One ``--json`` line: file (and mbox message index) first, then the verdict."""
+    record: dict[str, Any] = {"file": item.file}
+    if item.message is not None:
+        record["message"] = item.message
+    record.update(verdict.to_dict())
+    record["original"] = report.original.to_dict() if report.original else None
+    record["format"] = report.source_format
+    return record
+
+
+def error_record(item: Item) -> dict[str, Any]:
+    record: dict[str, Any] = {"file": item.file}
+    if item.message is not None:
+        record["message"] = item.message
+    record["error"] = item.error
+    return record
+
+
+def csv_row(record: dict[str, Any]) -> dict[str, Any]:
+    """Flatten a JSON record for CSV: lists joined with " | ", original split into columns."""
+    row = {k: v for k, v in record.items() if k in CSV_FIELDS}
+    for key in ("actions", "references"):
+        if isinstance(record.get(key), list):
+            row[key] = " | ".join(record[key])
+    original = record.get("original") or {}
+    row["original_message_id"] = original.get("message_id")
+    row["original_subject"] = original.get("subject")
+    row["original_from"] = original.get("from")
+    return row
+
+
+class Summary:
+    """Counts for the default table."""
+
+    def __init__(self) -> None:
+        self.messages = 0
+        self.bounces = 0
+        self.errors = 0
+        self.verdicts = 0
+        self.reasons: Counter[str] = Counter()
+        self.domains: Counter[str] = Counter()
+        self.providers: Counter[str] = Counter()
+
+    def add(self, report: Report) -> None:
+        self.messages += 1
+        if report.bounce:
+            self.bounces += 1
+        for verdict in report.verdicts:
+            self.verdicts += 1
+            self.reasons[verdict.reason or "(undetermined)"] += 1
+            self.domains[domain_of(verdict.recipient) or "(no address)"] += 1
+            self.providers[verdict.provider or "(unknown)"] += 1
+
+    def render(self, top: int = 20) -> str:
+        lines = [
+            f"messages scanned: {self.messages}   bounces/reports: {self.bounces}   "
+            f"not bounces: {self.messages - self.bounces}   recipients: {self.verdicts}   "
+            f"errors: {self.errors}",
+        ]
+        for title, counts in (
+            ("reason", self.reasons),
+            ("recipient domain", self.domains),
+            ("provider", self.providers),
+        ):
+            lines += ["", _table(title, counts, self.verdicts, top)]
+        return "\n".join(lines)
+
+
+def _table(title: str, counts: Counter[str], total: int, top: int) -> str:
+    if not counts:
+        return f"By {title}: nothing to count"
+    rows = counts.most_common(top)
+    rest = sum(counts.values()) - sum(n for _, n in rows)
+    width = max(len(title), *(len(name) for name, _ in rows), 7)
+    out = [f"{'By ' + title:<{width + 3}}  {'count':>7}  {'share':>6}"]
+    out.append("-" * (width + 3 + 17))
+    for name, n in rows:
+        out.append(f"{name:<{width + 3}}  {n:>7}  {100.0 * n / (total or 1):>5.1f}%")
+    if rest:
+        others = f"({len(counts) - len(rows)} more)"
+        out.append(f"{others:<{width + 3}}  {rest:>7}  {100.0 * rest / (total or 1):>5.1f}%")
+    return "\n".join(out)
+
+
+# --------------------------------------------------------------------------- the command
+
+def run_scan(paths: list[str], fmt: Format, progress: bool | None = None) -> int:
+    """Scan every message under `paths` and print in `fmt`; 1 if any file failed, else 0.
+
+    `progress`: True forces a progress bar, False never shows one, None shows one on
+    a terminal when the run takes more than a moment.
+    """
+    files = list(iter_files(paths))
+    out = sys.stdout
+    writer: csv.DictWriter[str] | None = None
+    if fmt == "csv":
+        writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, extrasaction="ignore")
+        writer.writeheader()
+    summary = Summary()
+    bar = _progress_bar(len(files), progress)
+    failed = False
+    try:
+        for path, shown in files:
+            for item in iter_messages(path, shown):
+                if item.raw is None:
+                    failed = True
+                    summary.errors += 1
+                    where = shown if item.message is None else f"{shown} (message {item.message})"
+                    print(f"smtpbot: {where}: {item.error}", file=sys.stderr)
+                    record = error_record(item)
+                    if fmt == "json":
+                        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                    elif writer is not None:
+                        writer.writerow(record)
+                    continue
+                report = scan(item.raw)
+                summary.add(report)
+                if fmt == "table":
+                    continue
+                for verdict in report.verdicts:
+                    record = verdict_record(item, report, verdict)
+                    if writer is not None:
+                        writer.writerow(csv_row(record))
+                    else:
+                        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            if bar is not None:
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+    if fmt == "table":
+        out.write(summary.render() + "\n")
+    out.flush()
+    return 1 if failed else 0
+
+
+def _progress_bar(total: int, progress: bool | None) -> Any:
+    """A tqdm bar on stderr, or None (not a terminal, disabled, or nothing to do)."""
+    if progress is False or total == 0:
+        return None
+    if progress is None and not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(
+        total=total,
+        unit="file",
+        file=sys.stderr,
+        delay=0 if progress else PROGRESS_DELAY_SECONDS,
+        leave=False,
+    )
