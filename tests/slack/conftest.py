@@ -1,0 +1,100 @@
+"""Fixtures for the Slack end-to-end tests: a fake Slack, and the real Bolt app under waitress.
+
+The app runs exactly as in production HTTP mode (Bolt's WSGI adapter under waitress, on
+127.0.0.1 with a free port); requests carry real v0 signatures; the app's Web API calls
+go over HTTP to the fake.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+TESTS = Path(__file__).resolve().parents[1]
+if str(TESTS) not in sys.path:
+    sys.path.insert(0, str(TESTS))
+
+import waitress  # noqa: E402
+from fake_slack import FakeSlack  # noqa: E402
+from fake_slack.sender import SignedSender  # noqa: E402
+from slack_helpers import BOUNCE, SIGNING_SECRET, RunningApp  # noqa: E402
+
+from bot.slack.app import create_app, wsgi_app  # noqa: E402
+from bot.slack.settings import load_settings  # noqa: E402
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeSlack]:
+    with FakeSlack() as slack:
+        yield slack
+
+
+@pytest.fixture
+def base_env(fake: FakeSlack, tmp_path: Path) -> dict[str, str]:
+    return {
+        "SLACK_BOT_TOKEN": fake.bot_token,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": fake.api_url,
+        "SMTPBOT_DB": str(tmp_path / "stats.sqlite3"),
+        "LOG_LEVEL": "INFO",
+    }
+
+
+@pytest.fixture
+def start_app(fake: FakeSlack, base_env: dict[str, str]) -> Iterator[Callable[..., RunningApp]]:
+    servers: list[Any] = []
+
+    def start(**overrides: str) -> RunningApp:
+        env = {**base_env, **overrides}
+        settings = load_settings(env)
+        app = create_app(settings)
+        server = waitress.create_server(wsgi_app(app), host="127.0.0.1", port=0, threads=8)
+        servers.append(server)
+        threading.Thread(target=server.run, daemon=True).start()
+        url = f"http://127.0.0.1:{server.effective_port}/slack/events"
+        return RunningApp(fake, app, settings, url, SignedSender(url, SIGNING_SECRET))
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+@pytest.fixture
+def slack_app(start_app: Callable[..., RunningApp]) -> RunningApp:
+    return start_app()
+
+
+# -- the classifier, until bot.core lands ---------------------------------------------------
+# The Slack suite asserts Slack behaviour, not classifier wording. While bot.core.explain
+# is still the skeleton (it finds no bounce even in a textbook one), a minimal stand-in
+# is used so the Slack paths can be exercised; once the core answers, the real one runs.
+
+
+def _core_is_ready() -> bool:
+    from bot.core import explain
+
+    return explain(BOUNCE).bounce
+
+
+@pytest.fixture(autouse=True)
+def classifier(monkeypatch: pytest.MonkeyPatch) -> str:
+    if _core_is_ready():
+        return "core"
+    import stand_in_core
+
+    monkeypatch.setattr("bot.slack.services.explain", stand_in_core.explain)
+    monkeypatch.setattr("bot.slack.files.explain", stand_in_core.explain)
+    monkeypatch.setattr("bot.slack.files.scan", stand_in_core.scan)
+    return "stand-in"
+
+
+@pytest.fixture
+def caplog_info(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    caplog.set_level(logging.INFO)
+    return caplog
