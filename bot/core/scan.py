@@ -7,7 +7,9 @@ headers is still read. The first detector returning evidence wins. A detector
 that raises counts as "not this format": `scan` never raises.
 
 Order convention for detectors: vendor/MTA-specific 100-599, ARF 600,
-RFC 3464 700, RFC 3834 800, the plain-text fallback 900.
+RFC 3464 700, RFC 3834 800, the plain-text fallback 900. Detectors at
+`LAST_RESORT` or beyond are never promoted by their sniff: they run after every
+other detector has declined.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from bot.core.mail.detector import Detector, Parsed
 from bot.core.mail.formats import detectors
 from bot.core.mail.message import BounceMessage
 from bot.core.model import Evidence, OriginalMessage, Report, Verdict
+
+#: Detectors with this order or higher only run after all others declined.
+LAST_RESORT = 900
 
 
 def scan(raw: bytes) -> Report:
@@ -50,7 +55,7 @@ def detect(msg: BounceMessage) -> tuple[str, Parsed] | None:
     sniffed: list[Detector] = []
     for detector in every:
         try:
-            if detector.sniff(msg):
+            if detector.order < LAST_RESORT and detector.sniff(msg):
                 sniffed.append(detector)
         except Exception:
             continue

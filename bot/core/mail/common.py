@@ -124,21 +124,16 @@ def field_blocks(text: str) -> list[str]:
 
 #: Lines that introduce the returned original message (or its headers) in a plain-text bounce.
 _RETURNED_MARKERS = re.compile(
-    r"^[ \t>]*(?:"
-    r"-{2,}[ \t]*(?:This is a copy of|Below this line is a copy of|Original message|"
-    r"Returned mail|The header of the original message|Original mail|"
+    r"^[ \t>|]*(?:[-=*_|]{2,}[ \t]*)?(?:"
+    r"This is a copy of|Below this line is a copy of|Original message|"
+    r"Returned mail follows|The header of the original message|Original mail|"
     r"Start of returned message|Copy of the original|Unsent Message below|"
     r"Message header follows|Original Message Follows|Returned message|"
-    r"Headers of the original|original message headers)"
-    r"|Content-Type:[ \t]*(?:message/rfc822|text/rfc822-headers|message/global)"
-    r"|The original message was received|"
-    r"-{2,}[ \t]*Original[ \t]+message"
-    r"|Original message follows|"
-    r"------ This is a copy|"
-    r"\*\*\*[ \t]*Original message|"
-    r"\[Original message|"
-    r"Below is a copy of the original message|"
-    r"--- The header of the original message is following"
+    r"Headers of the original|original message headers|Message text follows|"
+    r"The headers of your message|Your message reads|Unsent message follows|"
+    r"Included is a copy of the message header|Message headers follow|"
+    r"Below is a copy of the original message|Content-Type:[ \t]*(?:message/rfc822|"
+    r"text/rfc822-headers|message/global)"
     r")",
     re.IGNORECASE | re.MULTILINE,
 )
@@ -252,7 +247,7 @@ def strip_diagnostic_type(value: str | None) -> str | None:
 # --------------------------------------------------------------------------- bounce-ish senders
 
 _BOUNCE_SENDER = re.compile(
-    r"mailer-daemon|postmaster|mail ?delivery|mail ?administrator|"
+    r"mailer-daemon|post_?master|mail ?delivery|mail ?administrator|"
     r"delivery ?status|\bmaildelivery|\bmmdf\b|\bbounces?\b|system ?administrator|"
     r"\bnoreply-dmarc|\bdaemon\b|mailadmin|smtp[ \-]?gateway|\bmail ?system\b",
     re.IGNORECASE,

@@ -105,9 +105,21 @@ def part_text(part: Message) -> str:
 class BounceMessage:
     """One email, parsed once, with cached decoded views for the detectors."""
 
+    #: How deep this message sits inside other messages (a bounce wrapped in a bounce).
+    depth: int = 0
+
     def __init__(self, raw: bytes) -> None:
         self.raw = raw
         self.msg: Message = email.message_from_bytes(raw)
+
+    @classmethod
+    def from_message(cls, message: Message, depth: int = 0) -> BounceMessage:
+        """Wrap an already parsed (sub-)message; `raw` is empty for it."""
+        self = cls.__new__(cls)
+        self.raw = b""
+        self.msg = message
+        self.depth = depth
+        return self
 
     @classmethod
     def from_text(cls, text: str) -> BounceMessage:
@@ -155,7 +167,8 @@ class BounceMessage:
         texts: list[str] = []
         for part in self._top_parts():
             ctype = part.get_content_type()
-            if ctype.startswith("text/") and ctype != "text/rfc822-headers":
+            # A multipart leaf is one without a usable boundary: its text is the report.
+            if ctype.startswith(("text/", "multipart/")) and ctype != "text/rfc822-headers":
                 texts.append(part_text(part))
         return "\n".join(texts)
 

@@ -15,6 +15,7 @@ reply, the report's reply lines (``550 5.1.1 …``, transcripts, "Technical deta
 from __future__ import annotations
 
 import re
+from email.message import Message
 
 from bot.core.mail.common import (
     bounce_sender,
@@ -24,6 +25,7 @@ from bot.core.mail.common import (
     find_status,
     normalize_space,
     original_from_headers,
+    original_recipients,
     split_returned,
 )
 from bot.core.mail.detector import Parsed
@@ -33,6 +35,8 @@ from bot.core.model import Evidence
 #: Reports are short; beyond this the text is a returned message or junk.
 _MAX_REPORT = 200_000
 _MAX_RECIPIENTS = 10_000
+#: How many bounces wrapped in bounces are unpacked.
+_MAX_DEPTH = 3
 
 _ADDRESS = re.compile(
     r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]{1,128}@"
@@ -51,6 +55,7 @@ _HELP_BEFORE = re.compile(
     r"sent by|from:?|envelope sender|mail from:?|sender:?)[ \t<\"']*\Z",
     re.IGNORECASE,
 )
+_WEAK_LINE = re.compile(r"^[ \t>]*(?:To|Cc|Bcc)[ \t]*:", re.IGNORECASE)
 _SEPARATOR = re.compile(r"^[ \t]*(?:[-=*_#|~+]{3,}|[-=*_#|~+ ]{6,}$)")
 _REPLY_LINE = re.compile(
     r"^[ \t>]*(?:[<(]?#?[245]\.\d{1,3}\.\d{1,3}[>)]?[ \t]|[245]\d\d[ \-](?!\d))", re.MULTILINE
@@ -82,17 +87,26 @@ class Fallback:
             return None
         report, tail = split_returned(msg.body)
         report = report[:_MAX_REPORT]
-        exclude = {a.lower() for a in find_addresses(msg.sender)}
-        exclude.update(a.lower() for a in find_addresses(msg.header("To") or ""))
-        recipients = _recipients(report, exclude)
+        recipients = _recipients(report, {a.lower() for a in find_addresses(msg.sender)})
+        # The bounce's own addressee (the original sender) is no recipient, unless it is
+        # the only address named (anonymised samples, mail to oneself).
+        to = {a.lower() for a in find_addresses(msg.header("To") or "")}
+        others = [r for r in recipients if r[0].lower() not in to]
+        recipients = others or recipients
+        returned = msg.returned or tail
+        if not recipients:
+            inner = _inner_report(msg)
+            if inner is not None:
+                return inner
+            recipients = [(a, -1) for a in original_recipients(returned)]
         if not recipients:
             return None
         lines = report.splitlines()
         shared = _shared_reply(lines, {line for _, line in recipients})
         evidence: list[Evidence] = []
-        starts = [line for _, line in recipients] + [len(lines)]
+        starts = [max(line, 0) for _, line in recipients] + [len(lines)]
         for index, (address, line_no) in enumerate(recipients):
-            own = _own_text(lines, line_no, starts[index + 1], address)
+            own = _own_text(lines, line_no, starts[index + 1], address) if line_no >= 0 else ""
             text = own
             if shared and (not own or not _REPLY_IN_LINE.search(own)):
                 text = f"{own} {shared}" if own else shared
@@ -105,18 +119,49 @@ class Fallback:
                     status=find_status(diagnostic) if diagnostic else None,
                 )
             )
-        original = original_from_headers(msg.returned) if msg.returned else None
-        if original is None and tail:
-            original = original_from_headers(tail)
-        return Parsed(evidence=evidence, original=original)
+        return Parsed(evidence=evidence, original=original_from_headers(returned))
+
+
+def _inner_report(msg: BounceMessage) -> Parsed | None:
+    """A bounce forwarded inside this one (a relay wrapping the real report): read that."""
+    if msg.depth >= _MAX_DEPTH:
+        return None
+    for part in msg.find_parts("message/rfc822"):
+        payload = part.get_payload()
+        if not isinstance(payload, list) or not payload or not isinstance(payload[0], Message):
+            continue
+        inner = BounceMessage.from_message(payload[0], depth=msg.depth + 1)
+        if not (bounce_sender(inner.sender) or inner.content_type == "multipart/report"):
+            continue
+        from bot.core.scan import detect
+
+        found = detect(inner)
+        if found is not None:
+            return found[1]
+    return None
 
 
 def _recipients(report: str, exclude: set[str]) -> list[tuple[str, int]]:
-    """(address, line number) for each address the report speaks of, first mention wins."""
+    """(address, line number) for each address the report speaks of, first mention wins.
+
+    Addresses on ``To:``/``Cc:`` lines (a summary of the original message) count only
+    when no other line names one.
+    """
+    strong = _addresses(report, exclude, weak=False)
+    return strong or _addresses(report, exclude, weak=True)
+
+
+def _addresses(report: str, exclude: set[str], *, weak: bool) -> list[tuple[str, int]]:
     seen: set[str] = set()
     out: list[tuple[str, int]] = []
+    in_header = False
     for number, line in enumerate(report.splitlines()):
-        if "@" not in line or _HEADER_LINE.match(line):
+        if in_header and line[:1] in (" ", "\t"):
+            continue
+        in_header = line[:1] not in (" ", "\t") and _HEADER_LINE.match(line) is not None
+        if "@" not in line or in_header or _HEADER_LINE.match(line):
+            continue
+        if (_WEAK_LINE.match(line) is not None) != weak:
             continue
         for match in _ADDRESS.finditer(line):
             address = match.group(0).strip(".")
