@@ -27,6 +27,50 @@ BOUNCE = (
 CHAT = "we shipped 550 units to the warehouse today"
 
 
+def multi_bounce_eml(count: int, domain: str = "example.org") -> bytes:
+    """An RFC 3464 report with `count` failed recipients (Postfix style)."""
+    per_recipient = "".join(
+        f"\nFinal-Recipient: rfc822; user{i}@{domain}\n"
+        f"Original-Recipient: rfc822;user{i}@{domain}\n"
+        "Action: failed\n"
+        "Status: 5.1.1\n"
+        f"Remote-MTA: dns; mx.{domain}\n"
+        f"Diagnostic-Code: smtp; 550 5.1.1 <user{i}@{domain}>: Recipient address rejected: "
+        "User unknown in virtual mailbox table\n"
+        for i in range(count)
+    )
+    text = (
+        "Return-Path: <>\n"
+        "From: MAILER-DAEMON@mail.example.com (Mail Delivery System)\n"
+        "To: sender@example.com\n"
+        "Subject: Undelivered Mail Returned to Sender\n"
+        "Date: Mon, 2 Jun 2025 10:00:00 +0000\n"
+        "Message-Id: <20250602100000.ABC@mail.example.com>\n"
+        "MIME-Version: 1.0\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="BOUNDARY"\n'
+        "\n"
+        "--BOUNDARY\n"
+        "Content-Type: text/plain; charset=us-ascii\n"
+        "\n"
+        "This is the mail system at host mail.example.com.\n"
+        "I'm sorry to have to inform you that your message could not\n"
+        "be delivered to one or more recipients.\n"
+        "\n"
+        "--BOUNDARY\n"
+        "Content-Type: message/delivery-status\n"
+        "\n"
+        "Reporting-MTA: dns; mail.example.com\n"
+        "Arrival-Date: Mon, 2 Jun 2025 09:59:58 +0000\n"
+        f"{per_recipient}"
+        "\n"
+        "--BOUNDARY--\n"
+    )
+    return text.encode()
+
+
+MULTI_BOUNCE_EML = multi_bounce_eml(3)
+
+
 @dataclass
 class RunningApp:
     fake: FakeSlack
