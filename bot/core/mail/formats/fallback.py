@@ -55,10 +55,18 @@ _HELP_BEFORE = re.compile(
     r"sent by|from:?|envelope sender|mail from:?|sender:?)[ \t<\"']*\Z",
     re.IGNORECASE,
 )
+#: "Subject: …", "Size (in bytes): …": a summary of the original message, not a reply.
+_SUMMARY_LINE = re.compile(
+    r"^[ \t>]*(?:From|Cc|Bcc|Subject|Date|Sent|Size|Number of lines|Message-ID|MAIL FROM)"
+    r"[ \t]*(?:\([^)]{0,20}\))?[ \t]*:",
+    re.IGNORECASE,
+)
 _WEAK_LINE = re.compile(r"^[ \t>]*(?:To|Cc|Bcc)[ \t]*:", re.IGNORECASE)
 _SEPARATOR = re.compile(r"^[ \t]*(?:[-=*_#|~+]{3,}|[-=*_#|~+ ]{6,}$)")
 _REPLY_LINE = re.compile(
-    r"^[ \t>]*(?:[<(]?#?[245]\.\d{1,3}\.\d{1,3}[>)]?[ \t]|[245]\d\d[ \-](?!\d))", re.MULTILINE
+    r"^[ \t>]*(?:[<(]?#?[245]\.\d{1,3}\.\d{1,3}[>)]?[ \t]|[245]\d\d[ \-](?!\d))"
+    r"|(?<![\w.\-])[245]\d\d[ \-]#?[245]\.\d{1,3}\.\d{1,3}(?![\w.])",
+    re.MULTILINE,
 )
 _REPLY_IN_LINE = re.compile(
     r"(?<![\w.\-])[245][0-5]\d[ \-](?:#?[245]\.\d{1,3}\.\d{1,3}\b|[A-Za-z<(])"
@@ -183,7 +191,9 @@ def _own_text(lines: list[str], start: int, stop: int, address: str) -> str:
     chunk: list[str] = []
     for number in range(start, min(stop, start + 12, len(lines))):
         line = lines[number]
-        if number > start and (not line.strip() or _SEPARATOR.match(line)):
+        if number > start and (
+            not line.strip() or _SEPARATOR.match(line) or _SUMMARY_LINE.match(line)
+        ):
             break
         chunk.append(line)
     text = " ".join(chunk)
@@ -200,7 +210,7 @@ def _shared_reply(lines: list[str], recipient_lines: set[int]) -> str | None:
     number = 0
     while number < len(lines):
         line = lines[number]
-        if number not in recipient_lines and _REPLY_LINE.match(line):
+        if number not in recipient_lines and _REPLY_LINE.search(line):
             block = [line.strip()]
             follow = number + 1
             while follow < len(lines) and lines[follow][:1] in " \t" and lines[follow].strip():

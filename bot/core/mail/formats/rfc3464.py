@@ -95,8 +95,10 @@ def dsn_evidence(text: str) -> list[Evidence]:
         if recipient is None:
             continue
         status_field = group.get("status")
-        status = find_status(status_field)
         diagnostic = strip_diagnostic_type(group.get("diagnostic-code"))
+        # The remote server's own enhanced code is more specific than the reporting
+        # MTA's summary in Status (often a generic x.0.0), so it wins when present.
+        status = find_status(diagnostic) or find_status(status_field)
         if diagnostic is None and status_field:
             comment = _STATUS_COMMENT.search(status_field)
             if comment is not None and find_status(comment.group(1)) is None:
@@ -151,6 +153,19 @@ def reply_near(text: str, recipient: str) -> str | None:
     return normalize_space(paragraph[match.start() :])
 
 
+_TRANSCRIPT_REPLY = re.compile(r"^[ \t]*(?:<<<[ \t]*)?([245]\d\d[ \-][^\n]{3,})$", re.MULTILINE)
+
+
+def _lone_reply(text: str) -> str | None:
+    """The last server reply of a session transcript in the human text, if any.
+
+    Used for a single recipient whose address the text does not repeat (an alias or
+    a pipe was expanded); the last reply is the one that ended the attempt.
+    """
+    found = _TRANSCRIPT_REPLY.findall(text[:_MAX_SCAN])
+    return normalize_space(found[-1]) if found else None
+
+
 class RFC3464:
     """Standard delivery status notifications."""
 
@@ -177,11 +192,13 @@ class RFC3464:
         if not from_part:  # the human text ends where the loose DSN fields begin
             hint = _DSN_HINT.search(report)
             report = report[: hint.start()] if hint else ""
+        lone_reply = _lone_reply(report) if len(evidence) == 1 else None
         for ev in evidence:
             if ev.diagnostic is None and report and ev.recipient:
-                ev.diagnostic = reply_near(report, ev.recipient)
-                if ev.diagnostic and ev.replycode is None:
-                    ev.replycode = find_replycode(ev.diagnostic)
+                ev.diagnostic = reply_near(report, ev.recipient) or lone_reply
+                if ev.diagnostic:
+                    ev.replycode = ev.replycode or find_replycode(ev.diagnostic)
+                    ev.status = find_status(ev.diagnostic) or ev.status
         original = original_from_headers(msg.returned) if msg.returned else None
         if original is None and tail:
             original = original_from_headers(tail)
