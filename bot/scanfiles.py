@@ -33,6 +33,7 @@ MAX_MESSAGE_BYTES = 50 * 1024 * 1024
 #: Runs with at least this many files may show a progress bar (on a terminal only).
 PROGRESS_DELAY_SECONDS = 1.5
 
+_LOOSE = re.compile(rb"From \S+ [^\n]*\d")
 _ENVELOPE = re.compile(rb"From \S+ +(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) +[A-Z][a-z]{2} +\d")
 
 CSV_FIELDS = (
@@ -103,10 +104,11 @@ def iter_messages(path: str, shown: str) -> Iterator[Item]:
 def split_mbox(handle: IO[bytes]) -> Iterator[bytes | None]:
     """Messages of an mbox stream, one at a time; None for a message over the size limit.
 
-    A message starts at a line beginning with ``From `` at the start of the file or
-    after an empty line, or at any envelope line that carries a date
-    (``From sender Thu Jul  2 12:05:05 2020``: some writers omit the blank line);
-    ``>From `` quoting (mboxrd) is undone.
+    A message starts at the first line, at any envelope line that carries a date
+    (``From sender Thu Jul  2 12:05:05 2020``; some writers omit the blank line
+    before it), or after an empty line at a ``From sender …`` line holding a digit
+    (an unquoted "From here on" in a body is not taken for one). ``>From `` quoting
+    (mboxrd) is undone.
     """
     lines: list[bytes] = []
     size = 0
@@ -114,7 +116,9 @@ def split_mbox(handle: IO[bytes]) -> Iterator[bytes | None]:
     started = False
     previous_blank = True
     for line in handle:
-        if line.startswith(b"From ") and (previous_blank or _ENVELOPE.match(line)):
+        if line.startswith(b"From ") and (
+            not started or _ENVELOPE.match(line) or (previous_blank and _LOOSE.match(line))
+        ):
             if started:
                 yield None if too_big else b"".join(lines)
             lines, size, too_big, started = [], 0, False, True
