@@ -8,6 +8,7 @@ transfer encodings degrade to best-effort text.
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.header
 from collections.abc import Iterator
@@ -18,8 +19,6 @@ from functools import cached_property
 MAX_TEXT_PART = 2_000_000
 
 _CHARSET_ALIASES = {
-    "x-unknown": "latin-1",
-    "unknown-8bit": "latin-1",
     "x-sjis": "shift_jis",
     "shift-jis": "shift_jis",
     "iso-2022-jp-ms": "iso2022_jp_ext",
@@ -28,11 +27,15 @@ _CHARSET_ALIASES = {
 }
 
 
+#: Charset labels that say "some 8-bit bytes": guessed (UTF-8, else Latin-1).
+_UNKNOWN_CHARSETS = frozenset({"x-unknown", "unknown-8bit", "unknown", "8bit", "x-user-defined"})
+
+
 def decode_bytes(data: bytes, charset: str | None) -> str:
     """Decode with the declared charset, falling back sensibly instead of failing."""
     name = (charset or "").strip().strip('"').lower()
     name = _CHARSET_ALIASES.get(name, name)
-    if name:
+    if name and name not in _UNKNOWN_CHARSETS:
         try:
             return data.decode(name)
         except (LookupError, UnicodeDecodeError):
@@ -69,7 +72,12 @@ def decode_header(value: str | None) -> str | None:
     """Decode RFC 2047 encoded-words; never raises."""
     if value is None:
         return None
+    if isinstance(value, email.header.Header):  # compat32 wraps raw 8-bit headers
+        value = _header_text(value)
     value = str(value)
+    if not value.isascii():  # raw 8-bit header bytes arrive as surrogate escapes
+        with contextlib.suppress(UnicodeError):
+            value = decode_bytes(value.encode("utf-8", errors="surrogateescape"), None)
     if "=?" not in value:
         return " ".join(value.split())
     try:
@@ -80,6 +88,17 @@ def decode_header(value: str | None) -> str | None:
     for chunk, charset in chunks:
         out.append(decode_bytes(chunk, charset) if isinstance(chunk, bytes) else chunk)
     return " ".join("".join(out).split())
+
+
+def _header_text(header: email.header.Header) -> str:
+    try:
+        chunks = email.header.decode_header(header)
+    except Exception:
+        return str(header)
+    return "".join(
+        decode_bytes(chunk, charset) if isinstance(chunk, bytes) else chunk
+        for chunk, charset in chunks
+    )
 
 
 def part_text(part: Message) -> str:

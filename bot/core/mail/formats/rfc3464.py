@@ -87,8 +87,12 @@ def dsn_groups(text: str) -> list[dict[str, str]]:
     return groups
 
 
-def dsn_evidence(text: str) -> list[Evidence]:
-    """Evidence for every recipient block of a DSN text (delivery-status part or loose text)."""
+def dsn_evidence(text: str, *, status_comments: bool = True) -> list[Evidence]:
+    """Evidence for every recipient block of a DSN text (delivery-status part or loose text).
+
+    Without a Diagnostic-Code the comment of the Status field (``4.0.0 (host name
+    lookup failure)``) is the diagnostic, unless `status_comments` is false.
+    """
     out: list[Evidence] = []
     for group in dsn_groups(text):
         recipient = _recipient(group)
@@ -99,7 +103,7 @@ def dsn_evidence(text: str) -> list[Evidence]:
         # The remote server's own enhanced code is more specific than the reporting
         # MTA's summary in Status (often a generic x.0.0), so it wins when present.
         status = find_status(diagnostic) or find_status(status_field)
-        if diagnostic is None and status_field:
+        if diagnostic is None and status_field and status_comments:
             comment = _STATUS_COMMENT.search(status_field)
             if comment is not None and find_status(comment.group(1)) is None:
                 diagnostic = normalize_space(comment.group(1))
@@ -182,7 +186,7 @@ class RFC3464:
     def parse(self, msg: BounceMessage) -> Parsed | None:
         text = msg.delivery_status
         from_part = text is not None
-        evidence = dsn_evidence(text) if text else []
+        evidence = dsn_evidence(text, status_comments=False) if text else []
         if not evidence:
             from_part = False
             evidence = self._loose(msg)
@@ -199,6 +203,11 @@ class RFC3464:
                 if ev.diagnostic:
                     ev.replycode = ev.replycode or find_replycode(ev.diagnostic)
                     ev.status = find_status(ev.diagnostic) or ev.status
+        if from_part and text and any(ev.diagnostic is None for ev in evidence):
+            with_comments = dsn_evidence(text)
+            if len(with_comments) == len(evidence):
+                for ev, other in zip(evidence, with_comments, strict=True):
+                    ev.diagnostic = ev.diagnostic or other.diagnostic
         original = original_from_headers(msg.returned) if msg.returned else None
         if original is None and tail:
             original = original_from_headers(tail)
