@@ -76,7 +76,16 @@ class _Connection:
     def close(self) -> None:
         self.open = False
         with contextlib.suppress(OSError):
+            # shutdown acts at once, even while another thread is blocked in recv.
+            self.sock.shutdown(socket.SHUT_RDWR)
+        with contextlib.suppress(OSError):
             self.sock.close()
+
+    def close_gracefully(self, code: int = 1001, reason: str = "going away") -> None:
+        """What Slack does to an old connection: a close frame, then the end of the stream."""
+        with contextlib.suppress(OSError):
+            self.send(OP_CLOSE, struct.pack("!H", code) + reason.encode())
+        self.close()
 
 
 class FakeSocketModeServer:
@@ -86,6 +95,8 @@ class FakeSocketModeServer:
         self.connections: list[_Connection] = []
         self.acks: dict[str, dict[str, Any]] = {}
         self.tickets_issued = 0
+        #: Connections told to go away: closed as soon as their replacement connects.
+        self._leaving: list[_Connection] = []
         self._running = True
         self._thread = threading.Thread(target=self._accept_loop, daemon=True)
 
@@ -108,7 +119,8 @@ class FakeSocketModeServer:
         self._running = False
         self._listener.close()
         for conn in list(self.connections):
-            conn.close()
+            if conn.open:
+                conn.close_gracefully()
 
     # -- serving ---------------------------------------------------------------------------
 
@@ -161,7 +173,10 @@ class FakeSocketModeServer:
             }
         )
         with self._cond:
+            leaving, self._leaving = self._leaving, []
             self._cond.notify_all()
+        for old in leaving:
+            old.close_gracefully(reason="refreshed")
         try:
             while conn.open:
                 opcode, payload = conn.read_frame()
@@ -231,6 +246,7 @@ class FakeSocketModeServer:
         return self.acks[envelope_id]
 
     def send_disconnect(self, reason: str = "refresh_requested") -> None:
-        self.current().send_json(
-            {"type": "disconnect", "reason": reason, "debug_info": {"host": "fake"}}
-        )
+        conn = self.current()
+        with self._cond:
+            self._leaving.append(conn)
+        conn.send_json({"type": "disconnect", "reason": reason, "debug_info": {"host": "fake"}})
