@@ -18,6 +18,7 @@ import re
 from email.message import Message
 
 from bot.core.mail.common import (
+    ADDRESS,
     bounce_sender,
     bounce_subject,
     find_addresses,
@@ -38,10 +39,7 @@ _MAX_RECIPIENTS = 10_000
 #: How many bounces wrapped in bounces are unpacked.
 _MAX_DEPTH = 3
 
-_ADDRESS = re.compile(
-    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]{1,128}@"
-    r"(?:\[[0-9A-Fa-f:.IPv]{2,64}\]|[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}\.){1,8}[A-Za-z]{2,63})"
-)
+_ADDRESS = ADDRESS
 #: Header-like lines of a quoted message: addresses there are not recipients.
 _HEADER_LINE = re.compile(
     r"^[ \t>]*(?:From|Sender|Reply-To|Return-Path|Message-I[Dd]|In-Reply-To|References|"
