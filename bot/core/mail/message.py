@@ -233,12 +233,29 @@ def _message_part_text(part: Message) -> str:
     """message/* parts are parsed by the stdlib into sub-messages; give their text back."""
     payload = part.get_payload()
     if isinstance(payload, list):
-        chunks = []
-        for sub in payload:
-            if isinstance(sub, Message):
-                try:
-                    chunks.append(sub.as_string())
-                except Exception:
-                    chunks.append(str(sub.items()))
-        return "\n".join(chunks)
+        return "\n".join(_flatten(sub) for sub in payload if isinstance(sub, Message))
     return part_text(part)
+
+
+#: How deep `_flatten` follows parts of parts inside an attached message.
+_FLATTEN_DEPTH = 4
+
+
+def _flatten(msg: Message, depth: int = 0) -> str:
+    """Headers and raw body text of a sub-message.
+
+    Much cheaper than ``Message.as_string()``, which re-folds every header: the
+    detectors only read header fields and text, never a byte-exact copy.
+    """
+    try:
+        head = "\n".join(f"{name}: {value}" for name, value in msg.items())
+    except Exception:
+        head = ""
+    payload = msg.get_payload()
+    if isinstance(payload, str):
+        body = payload[:MAX_TEXT_PART]
+    elif isinstance(payload, list) and depth < _FLATTEN_DEPTH:
+        body = "\n".join(_flatten(p, depth + 1) for p in payload if isinstance(p, Message))
+    else:
+        body = ""
+    return f"{head}\n\n{body}" if body else f"{head}\n"
