@@ -184,14 +184,24 @@ class BounceMessage:
         if not self.msg.is_multipart():
             return part_text(self.msg)
         texts: list[str] = []
-        for part in self._top_parts():
-            ctype = part.get_content_type()
+        for ctype, part in self._top_parts():
             # A multipart leaf is one without a usable boundary: its text is the report.
             if ctype.startswith(("text/", "multipart/")) and ctype != "text/rfc822-headers":
                 texts.append(part_text(part))
         return "\n".join(texts)
 
-    def _top_parts(self) -> Iterator[Message]:
+    def _top_parts(self) -> list[tuple[str, Message]]:
+        """(content type, part) of the report's own leaf parts, computed once."""
+        return self._leaves
+
+    @cached_property
+    def _leaves(self) -> list[tuple[str, Message]]:
+        try:
+            return [(part.get_content_type(), part) for part in self._walk_top()]
+        except Exception:  # broken structure: whatever could be read
+            return []
+
+    def _walk_top(self) -> Iterator[Message]:
         """Leaf parts of the report itself, not descending into attached messages."""
         stack: list[Message] = [self.msg]
         while stack:
@@ -209,7 +219,7 @@ class BounceMessage:
     def find_parts(self, *content_types: str) -> list[Message]:
         """Top-level parts (not inside a returned message) of the given content types."""
         wanted = {c.lower() for c in content_types}
-        return [p for p in self._top_parts() if p.get_content_type() in wanted]
+        return [part for ctype, part in self._top_parts() if ctype in wanted]
 
     @cached_property
     def delivery_status(self) -> str | None:
