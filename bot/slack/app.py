@@ -16,6 +16,7 @@ from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.error import BoltError
+from slack_bolt.middleware.request_verification import RequestVerification
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -48,6 +49,27 @@ def build_client(settings: Settings) -> WebClient:
     )
 
 
+class QuietRequestVerification(RequestVerification):
+    """Bolt's signature check, minus the request body it logs at INFO on a bad signature."""
+
+    def _debug_log_error(self, signature: str, timestamp: str, body: str) -> None:
+        self.logger.info("Refused a request with an invalid signature (timestamp %s)", timestamp)
+
+
+def _quiet_request_verification(app: App, signing_secret: str) -> None:
+    """Swap Bolt's verifier for the quiet one, in the same place of the middleware chain."""
+    chain = app._middleware_list
+    for index, middleware in enumerate(chain):
+        if type(middleware) is RequestVerification:
+            chain[index] = QuietRequestVerification(signing_secret, base_logger=app.logger)
+
+
+def _log_listener_error(error: Exception) -> None:
+    """Listener failures by type only: an exception message may quote what it read."""
+    log.error("listener failed: %s", type(error).__name__)
+    log.debug("listener failure details", exc_info=error)
+
+
 def create_app(settings: Settings, stats: Stats | None = None) -> App:
     """The Bolt app with every listener registered. Calls auth.test once (token check)."""
     app = App(
@@ -58,6 +80,9 @@ def create_app(settings: Settings, stats: Stats | None = None) -> App:
         process_before_response=False,
         logger=logging.getLogger("smtpbot.bolt"),
     )
+    if settings.signing_secret and not settings.socket_mode:
+        _quiet_request_verification(app, settings.signing_secret)
+    app.error(_log_listener_error)
     services = Services(settings=settings, stats=stats or Stats(settings.db_path))
     register_listeners(app, services)
     return app

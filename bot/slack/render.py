@@ -170,7 +170,7 @@ def _steps(actions: Iterable[str], limit: int = 8) -> str:
 def _links(references: Iterable[str], limit: int = 3) -> str:
     """Documentation links; only plain http(s) URLs, so nothing odd can reach the markup."""
     urls = [r for r in references if _SAFE_URL.fullmatch(r)][:limit]
-    return " · ".join(f"<{u}|{escape(_short_url(u))}>" for u in urls)
+    return " · ".join(f"<{u.replace('&', '&amp;')}|{escape(_short_url(u))}>" for u in urls)
 
 
 def _short_url(url: str) -> str:
@@ -366,7 +366,7 @@ def render_home(counts: Sequence[tuple[str, int]], days: int = 7) -> dict[str, A
         ),
         _section(
             "*How to use me*\n"
-            "• `/smtp <reply or code>` answers only you, with a button to share.\n"
+            "• `/smtp &lt;reply or code&gt;` answers only you, with a button to share.\n"
             "• Paste a bounce in a channel I am in (or DM me): I answer in its thread.\n"
             "• Upload a bounce as `.eml` or `.txt`: I read it and list every recipient.\n"
             "• On any message: ⋮ → *Explain bounce* answers only you."

@@ -86,10 +86,11 @@ class Services:
     answered: Recent = field(default_factory=Recent)
     shares: Shares = field(default_factory=Shares)
 
-    def explain(self, text: str, team_id: str | None) -> Report:
-        """Explain pasted text and count it in the statistics when it is a bounce."""
+    def explain(self, text: str, team_id: str | None, *, count: bool = True) -> Report:
+        """Explain pasted text; count it in the statistics when it is a bounce (and `count`)."""
         report = explain(text)
-        self.count(report, team_id)
+        if count:
+            self.count(report, team_id)
         return report
 
     def count(self, report: Report, team_id: str | None) -> None:

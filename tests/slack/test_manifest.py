@@ -19,8 +19,13 @@ class RecordingApp:
     """Stands in for Bolt's App to see exactly what each kind's register(app) registers."""
 
     def __init__(self) -> None:
-        self.seen: dict[str, set[str]] = {"command": set(), "event": set(), "shortcut": set(),
-                                          "action": set(), "other": set()}
+        self.seen: dict[str, set[str]] = {
+            "command": set(),
+            "event": set(),
+            "shortcut": set(),
+            "action": set(),
+            "other": set(),
+        }
 
     def _record(self, kind: str, name: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         assert isinstance(name, str), f"{kind} registered with a non-string matcher: {name!r}"

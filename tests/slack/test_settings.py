@@ -37,8 +37,15 @@ def test_socket_mode_needs_no_signing_secret() -> None:
 
 
 def test_values_are_read_and_normalised() -> None:
-    settings = load_settings({**GOOD, "PORT": "8080", "SLACK_API_URL": "https://slack-gov.com/api",
-                              "SMTPBOT_CHANNELS": " C0AAA ,G0BBB,", "LOG_LEVEL": "debug"})
+    settings = load_settings(
+        {
+            **GOOD,
+            "PORT": "8080",
+            "SLACK_API_URL": "https://slack-gov.com/api",
+            "SMTPBOT_CHANNELS": " C0AAA ,G0BBB,",
+            "LOG_LEVEL": "debug",
+        }
+    )
     assert settings.port == 8080
     assert settings.api_url == "https://slack-gov.com/api/"
     assert settings.channels == frozenset({"C0AAA", "G0BBB"})
@@ -69,15 +76,19 @@ def test_bad_settings_name_the_variable(env: dict[str, str], variable: str) -> N
 
 
 def _clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("SLACK_", "SMTPBOT_")) and k not in ("PORT", "LOG_LEVEL")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "SMTPBOT_")) and k not in ("PORT", "LOG_LEVEL")
+    }
     env.update(extra)
     return env
 
 
 def _run_bot(cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bot"], cwd=cwd, env=env, text=True,
-                          capture_output=True, timeout=30)
+    return subprocess.run(
+        [sys.executable, "-m", "bot"], cwd=cwd, env=env, text=True, capture_output=True, timeout=30
+    )
 
 
 def test_python_m_bot_without_token_exits_2_with_one_line(tmp_path: Path) -> None:
@@ -91,7 +102,8 @@ def test_python_m_bot_without_token_exits_2_with_one_line(tmp_path: Path) -> Non
 
 def test_dotenv_is_loaded_but_never_overrides_the_environment(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text(
-        "SLACK_BOT_TOKEN=xoxb-from-dotenv\nSLACK_SIGNING_SECRET=s\nPORT=1111111\n")
+        "SLACK_BOT_TOKEN=xoxb-from-dotenv\nSLACK_SIGNING_SECRET=s\nPORT=1111111\n"
+    )
     result = _run_bot(tmp_path, _clean_env(PORT="2222222"))
     assert result.returncode == 2
     # The token came from .env (else the complaint would be about it); PORT from the env.
@@ -100,8 +112,12 @@ def test_dotenv_is_loaded_but_never_overrides_the_environment(tmp_path: Path) ->
 
 
 def test_refused_token_is_one_clear_line(tmp_path: Path, fake: FakeSlack) -> None:
-    env = _clean_env(SLACK_BOT_TOKEN="xoxb-not-the-right-one", SLACK_SIGNING_SECRET="s",
-                     SLACK_API_URL=fake.api_url, SMTPBOT_DB=str(tmp_path / "db"))
+    env = _clean_env(
+        SLACK_BOT_TOKEN="xoxb-not-the-right-one",
+        SLACK_SIGNING_SECRET="s",
+        SLACK_API_URL=fake.api_url,
+        SMTPBOT_DB=str(tmp_path / "db"),
+    )
     result = _run_bot(tmp_path, env)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1].startswith("smtpbot: SLACK_BOT_TOKEN")
@@ -130,11 +146,21 @@ def _wait_port(port: int, proc: subprocess.Popen[str], timeout: float = 20.0) ->
 
 def test_python_m_bot_serves_http_mode_with_waitress(tmp_path: Path, fake: FakeSlack) -> None:
     port = _free_port()
-    env = _clean_env(SLACK_BOT_TOKEN=fake.bot_token, SLACK_SIGNING_SECRET=SIGNING_SECRET,
-                     SLACK_API_URL=fake.api_url, PORT=str(port),
-                     SMTPBOT_DB=str(tmp_path / "db.sqlite3"))
-    proc = subprocess.Popen([sys.executable, "-m", "bot"], cwd=tmp_path, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    env = _clean_env(
+        SLACK_BOT_TOKEN=fake.bot_token,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=fake.api_url,
+        PORT=str(port),
+        SMTPBOT_DB=str(tmp_path / "db.sqlite3"),
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot"],
+        cwd=tmp_path,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         _wait_port(port, proc)
         sender = SignedSender(f"http://127.0.0.1:{port}/slack/events", SIGNING_SECRET)
@@ -152,10 +178,20 @@ def test_python_m_bot_serves_http_mode_with_waitress(tmp_path: Path, fake: FakeS
 
 def test_python_m_bot_connects_in_socket_mode(tmp_path: Path, fake: FakeSlack) -> None:
     server = fake.enable_socket_mode()
-    env = _clean_env(SLACK_BOT_TOKEN=fake.bot_token, SLACK_APP_TOKEN=fake.app_token,
-                     SLACK_API_URL=fake.api_url, SMTPBOT_DB=str(tmp_path / "db.sqlite3"))
-    proc = subprocess.Popen([sys.executable, "-m", "bot"], cwd=tmp_path, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    env = _clean_env(
+        SLACK_BOT_TOKEN=fake.bot_token,
+        SLACK_APP_TOKEN=fake.app_token,
+        SLACK_API_URL=fake.api_url,
+        SMTPBOT_DB=str(tmp_path / "db.sqlite3"),
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot"],
+        cwd=tmp_path,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         server.wait_connections(1, timeout=20)
         envelope = server.send_envelope("events_api", p.event_callback(p.app_home_opened()))

@@ -9,7 +9,6 @@ from typing import Any
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk.web import WebClient
 
-from bot.core import explain
 from bot.slack import replies
 from bot.slack.render import Rendered, render_notice, render_report
 from bot.slack.services import services_of
@@ -35,7 +34,7 @@ def share_in_channel_callback(
         )
         return
     # Same text, same answer (not counted twice in the statistics).
-    report = explain(text)
+    report = services.explain(text, context.team_id, count=False)
     user = str((body.get("user") or {}).get("id") or "")
     footer = f"Shared by <@{user}>" if _USER_ID.fullmatch(user) else None
     message = render_report(report, footer=footer)
