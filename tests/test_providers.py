@@ -352,6 +352,10 @@ def test_codes_gate_rules_and_ranges_stop_at_their_bounds() -> None:
     # Without codes from the caller, the codes written in the text are used.
     rule = provider_rule(microsoft, "550 5.7.610 Access denied", None, None)
     assert rule is not None and rule.reason == "blocked"
+    google = {p.key: p for p in all_providers()}["google"]
+    rule = provider_rule(google, "550-5.7.26 Unauthenticated sender - gsmtp", "550", None)
+    assert rule is not None and rule.reason == "authfailure"
+    assert provider_rule(google, "550 Unauthenticated sender - gsmtp", "550", None) is None
 
 
 def test_docomo_reason_depends_on_stage_and_status() -> None:

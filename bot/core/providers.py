@@ -275,8 +275,8 @@ def provider_rule(
 ) -> ProviderRule | None:
     """The first rule of `provider` (or of any blocklist) that fits this reply.
 
-    `replycode`/`status` gate rules that are specific to a code; when both are
-    missing, the first codes written in `text` stand in.  `command` (``RCPT``,
+    `replycode`/`status` gate rules that are specific to a code; when one is
+    missing, the first such code written in `text` stands in.  `command` (``RCPT``,
     ``DATA``...) gates the few rules that depend on the SMTP stage.
     """
     original = text.lower() if text else ""
@@ -335,9 +335,11 @@ def _flatten(lowered: str) -> str:
 
 
 def _codes(lowered: str, replycode: str | None, status: str | None) -> tuple[str, ...]:
-    found = tuple(code.lower().lstrip("#") for code in (replycode, status) if code)
-    if found:
-        return found
-    reply = _REPLY_RE.search(lowered)
-    enhanced = _STATUS_RE.search(lowered)
-    return tuple(m.group() for m in (reply, enhanced) if m is not None)
+    """The reply and enhanced codes to gate rules on: the caller's, else the text's first."""
+    if not replycode:
+        found = _REPLY_RE.search(lowered)
+        replycode = found.group() if found else None
+    if not status:
+        found = _STATUS_RE.search(lowered)
+        status = found.group() if found else None
+    return tuple(code.lower().lstrip("#") for code in (replycode, status) if code)
