@@ -20,8 +20,9 @@ from slack_bolt import App  # noqa: E402
 from bot.slack.settings import Settings  # noqa: E402
 
 SIGNING_SECRET = "e3b0c44298fc1c149afbf4c8996fb924"
+#: A bounce line as Slack delivers what a person typed: & < > arrive as entities.
 BOUNCE = (
-    "550 5.1.1 <alice@example.com>: Recipient address rejected: "
+    "550 5.1.1 &lt;alice@example.com&gt;: Recipient address rejected: "
     "User unknown in virtual mailbox table"
 )
 CHAT = "we shipped 550 units to the warehouse today"
