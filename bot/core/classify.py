@@ -1,21 +1,312 @@
-"""Evidence -> Verdict. (Skeleton: being written.)"""
+"""Evidence -> Verdict: one recipient's facts in, our judgement out.
+
+Reason, in this order (the first that decides wins):
+
+1. a reason the report format itself settles (``evidence.reason``: vacation, feedback …);
+2. a provider's own rule for this wording or code (`bot.core.providers`);
+3. a *strong* phrase of `bot.core.reasons` in the server's words;
+4. a *specific* enhanced status code's reason (5.1.1, 5.2.2 …);
+5. the SMTP command the reply answered (a refused MAIL FROM means the sender was rejected);
+6. a *weak* phrase (``does not exist``, ``blocked`` …);
+7. a *generic* enhanced status code's reason (X.Y.0, X.7.1);
+8. a delayed DSN action: the message is expiring in the queue;
+9. a 2xx reply: delivered.
+
+Otherwise the reason stays None: a bare ``550`` does not say why.
+
+Class comes from the enhanced status class, else the reply code, else the DSN action, else
+the words (``deferred``, ``timed out`` … versus ``permanently``), else the cause's usual
+class. When the reply code and the enhanced status disagree, the enhanced status (the more
+specific of the two) decides and the explanation says so.
+"""
 
 from __future__ import annotations
 
-from bot.core.model import Evidence, Verdict
+import re
+from collections.abc import Iterable
+
+from bot.core import reasons
+from bot.core.codes import ReplyCode, StatusCode, reply_code, status_code
+from bot.core.model import DeliveryClass, Evidence, Verdict
+from bot.core.providers import Provider, ProviderRule, detect_provider, provider_rule
+from bot.core.reasons import Cause
+
+__all__ = ["classify", "find_replycode", "find_status"]
+
+#: An enhanced status code (RFC 3463) standing on its own, not part of an IP or version.
+STATUS_RE = re.compile(r"(?<![\w.])([245])\.(\d{1,3})\.(\d{1,3})(?!\w|\.\d)")
+#: A three-digit reply code (RFC 5321: first digit 2/4/5, second 0-5) standing on its own.
+REPLY_RE = re.compile(r"(?<![\w.\-+/@#$%=])([245][0-5]\d)(?!\w|\.\d|-\d\d|/\d)")
+
+#: Most of a diagnostic we read for words; servers put the reason near the start.
+MAX_DIAGNOSTIC = 8_000
+
+_CLASS_OF_DIGIT: dict[str, DeliveryClass] = {
+    "2": "success",
+    "4": "transient",
+    "5": "permanent",
+}
+_CLASS_WORD = {"success": "success", "transient": "temporary", "permanent": "permanent"}
+_ACTION_CLASS: dict[str, DeliveryClass] = {
+    "delivered": "success",
+    "relayed": "success",
+    "expanded": "success",
+    "delayed": "transient",
+    "failed": "permanent",
+}
+_MAX_ACTIONS = 5
+
+
+def find_status(text: str) -> str | None:
+    """The first enhanced status code in `text` (``#5.1.1`` in qmail style counts)."""
+    m = STATUS_RE.search(text, 0, MAX_DIAGNOSTIC)
+    return m.group(0) if m else None
+
+
+def find_replycode(text: str, status: str | None = None) -> str | None:
+    """The first reply code in `text`; one of the enhanced status's class if there is one."""
+    first: str | None = None
+    for n, m in enumerate(REPLY_RE.finditer(text, 0, MAX_DIAGNOSTIC)):
+        code = m.group(1)
+        if status is None or code[0] == status[0]:
+            return code
+        if first is None:
+            first = code
+        if n >= 4:
+            break
+    return first
+
+
+def _is_generic(status: str) -> bool:
+    """X.Y.0 and X.7.1 say little; they must not beat the server's words."""
+    _, subject, detail = status.split(".")
+    return detail == "0" or (subject == "7" and detail == "1")
+
+
+def _dedup(
+    items: Iterable[str | None], limit: int | None = None, *, urls_only: bool = False
+) -> list[str]:
+    out: list[str] = []
+    seen: set[str] = set()
+    for item in items:
+        if item and item not in seen and (not urls_only or item.startswith("http")):
+            seen.add(item)
+            out.append(item)
+            if limit is not None and len(out) >= limit:
+                break
+    return out
 
 
 def classify(evidence: Evidence) -> Verdict:
-    """Judge one recipient's evidence.
+    """Judge one recipient's evidence (see the module docstring for the decision order)."""
+    diagnostic = evidence.diagnostic or ""
+    window = diagnostic[:MAX_DIAGNOSTIC]
+    status = evidence.status or (find_status(window) if window else None)
+    replycode = evidence.replycode or (find_replycode(window, status) if window else None)
+    command = evidence.command.upper() if evidence.command else None
 
-    Fills a missing reply code / enhanced status from ``evidence.diagnostic``, then
-    decides class, reason, retry, provider, title, explanation, actions, references.
-    """
-    return Verdict(
-        title="Unclassified",
-        explanation="",
-        recipient=evidence.recipient,
-        replycode=evidence.replycode,
-        status=evidence.status,
-        diagnostic=evidence.diagnostic,
+    st = status_code(status) if status else None
+    rc = reply_code(replycode) if replycode else None
+
+    provider: Provider | None = None
+    rule: ProviderRule | None = None
+    if window or evidence.remote_mta:
+        provider = detect_provider(window, evidence.remote_mta)
+        rule = provider_rule(provider, window, replycode, status)
+        if rule is not None and provider is None:
+            provider = rule.provider
+
+    low = reasons.prepare(window) if window else ""
+    cause, reason = _decide(evidence, rule, low, status, st, replycode, command)
+
+    klass, note = _delivery_class(status, replycode, evidence.action, low, cause)
+    if reason is None and klass == "success" and evidence.reason is None:
+        reason, cause = "delivered", reasons.by_reason("delivered")
+    retry = _retry(klass, cause)
+
+    title = (
+        (rule.title if rule is not None and rule.reason == reason else None)
+        or (cause.title if cause is not None else None)
+        or (st.title if st is not None else None)
+        or (rc.title if rc is not None else None)
+        or "SMTP reply"
     )
+    explanation = _explain(
+        evidence.recipient, provider, rule, cause, st, rc, status, replycode, klass, retry, note
+    )
+    actions = _dedup(
+        [
+            *(rule.actions if rule is not None else ()),
+            *(cause.actions if cause is not None else ()),
+            *(st.actions if st is not None and cause is None else ()),
+            *(rc.actions if rc is not None and cause is None and st is None else ()),
+        ],
+        _MAX_ACTIONS,
+    )
+    references = _dedup(
+        [
+            provider.docs if provider is not None else None,
+            rule.reference if rule is not None else None,
+            *(st.references if st is not None else ()),
+            *(rc.references if rc is not None else ()),
+        ],
+        urls_only=True,
+    )
+    return Verdict(
+        title=title,
+        explanation=explanation,
+        recipient=evidence.recipient,
+        replycode=replycode,
+        status=status,
+        delivery_class=klass,
+        reason=reason,
+        retry=retry,
+        provider=provider.name if provider is not None else None,
+        actions=actions,
+        diagnostic=evidence.diagnostic,
+        references=references,
+        remote_mta=evidence.remote_mta,
+        action=evidence.action,
+        feedback_type=evidence.feedback_type,
+    )
+
+
+def _decide(
+    evidence: Evidence,
+    rule: ProviderRule | None,
+    low: str,
+    status: str | None,
+    st: StatusCode | None,
+    replycode: str | None,
+    command: str | None,
+) -> tuple[Cause | None, str | None]:
+    """The cause (for wording) and the vocabulary reason, by the module's decision order."""
+    if evidence.reason:
+        return reasons.by_reason(evidence.reason), evidence.reason
+    if rule is not None and rule.reason:
+        return reasons.by_reason(rule.reason), rule.reason
+    found = reasons.match(low) if low else reasons.MatchResult(None, None)
+    if found.strong is not None:
+        return found.strong, found.strong.reason
+    status_reason = st.reason if st is not None else None
+    generic = status is not None and _is_generic(status)
+    if status_reason and not generic:
+        return reasons.by_reason(status_reason), status_reason
+    by_command = reasons.command_reason(command)
+    if by_command and (replycode or status or low):
+        return reasons.by_reason(by_command), by_command
+    if found.weak is not None:
+        return found.weak, found.weak.reason
+    if status_reason:
+        return reasons.by_reason(status_reason), status_reason
+    if evidence.action == "delayed":
+        return reasons.by_reason("expired"), "expired"
+    return None, None
+
+
+def _delivery_class(
+    status: str | None,
+    replycode: str | None,
+    action: str | None,
+    low: str,
+    cause: Cause | None,
+) -> tuple[DeliveryClass | None, str | None]:
+    """Class and, when the codes disagree, a sentence saying which one we followed."""
+    if status is not None:
+        klass = _CLASS_OF_DIGIT.get(status[0])
+        if replycode is not None and replycode[0] != status[0]:
+            said = _CLASS_OF_DIGIT.get(replycode[0])
+            if said is not None and klass is not None:
+                note = (
+                    f"The reply code {replycode} says {_CLASS_WORD[said]} but the enhanced "
+                    f"code {status} says {_CLASS_WORD[klass]}; we follow the enhanced code, "
+                    "the more specific of the two."
+                )
+                return klass, note
+        return klass, None
+    if replycode is not None:
+        return _CLASS_OF_DIGIT.get(replycode[0]), None
+    if action:
+        by_action = _ACTION_CLASS.get(action.lower())
+        if by_action is not None:
+            return by_action, None
+    if low:
+        hint = reasons.urgency_hint(low)
+        if hint is not None and cause is not None:
+            return hint, None
+    return (cause.klass if cause is not None else None), None
+
+
+def _retry(klass: DeliveryClass | None, cause: Cause | None) -> bool | None:
+    """Can the same message pass later with nobody fixing anything?"""
+    if klass == "success":
+        return None
+    if klass == "permanent":
+        return False
+    if klass == "transient":
+        return cause.retry if cause is not None else True
+    return cause.retry if cause is not None else None
+
+
+def _lead(recipient: str | None, provider: Provider | None, klass: DeliveryClass | None) -> str:
+    where = f" at {provider.name}" if provider is not None else ""
+    if recipient:
+        if klass == "permanent":
+            return f"Delivery to {recipient}{where} failed permanently."
+        if klass == "transient":
+            return f"Delivery to {recipient}{where} failed for now; the failure is temporary."
+        if klass == "success":
+            return f"The message to {recipient}{where} was accepted."
+        return f"Delivery to {recipient}{where} did not succeed."
+    if provider is not None and klass is not None:
+        kind = {"permanent": "a permanent failure", "transient": "a temporary failure"}.get(
+            klass, "a success"
+        )
+        return f"This is {kind} reported by {provider.name}."
+    return ""
+
+
+def _explain(
+    recipient: str | None,
+    provider: Provider | None,
+    rule: ProviderRule | None,
+    cause: Cause | None,
+    st: StatusCode | None,
+    rc: ReplyCode | None,
+    status: str | None,
+    replycode: str | None,
+    klass: DeliveryClass | None,
+    retry: bool | None,
+    note: str | None,
+) -> str:
+    parts: list[str] = []
+    lead = _lead(recipient, provider, klass)
+    if lead:
+        parts.append(lead)
+    if rule is not None and rule.explanation:
+        parts.append(rule.explanation)
+    elif cause is not None:
+        parts.append(cause.explanation)
+    if cause is None and rule is None:
+        # A bare code: the code tables carry the whole meaning.
+        if st is not None and st.explanation:
+            parts.append(st.explanation)
+        if rc is not None and rc.explanation and (st is None or replycode is not None):
+            parts.append(rc.explanation)
+    else:
+        named = []
+        if replycode is not None:
+            named.append(f"{replycode} ({rc.title})" if rc is not None else replycode)
+        if status is not None:
+            named.append(f"{status} ({st.title})" if st is not None else status)
+        if named:
+            parts.append("Codes: " + ", ".join(named) + ".")
+    if note:
+        parts.append(note)
+    if retry is True and klass == "transient":
+        parts.append("Retrying later can succeed without anyone changing anything.")
+    elif retry is False and klass is not None and klass != "success":
+        parts.append("Sending it again unchanged will fail the same way until the cause is fixed.")
+    if not parts:
+        parts.append("The input holds an SMTP code we could not say more about.")
+    return " ".join(parts)

@@ -1,9 +1,128 @@
-"""explain(text): anything typed or pasted -> Report. (Skeleton: being written.)"""
+"""explain(text): anything typed or pasted -> Report.
+
+What is read, in order: a code lookup (``451``, ``what does 4.7.28 mean?``); a whole
+email (handed to `bot.core.scan`); RFC 3464 fields (``Final-Recipient:`` …
+``Diagnostic-Code:``); per-recipient lines (Postfix/Sendmail ``to=<…> … status=``, Exim
+``** a@b …``, ``<a@b>: host … said: …`` blocks, addresses listed alone above a shared
+explanation); else the text as one reply. `bot.core.replytext` documents when text counts
+as an SMTP reply at all; chat with numbers in it does not.
+
+Limits: only the first `MAX_TEXT` characters (200 000) and `MAX_LINES` lines (5 000) of
+a paste are read for replies, so time stays linear and bounded whatever is pasted; a
+paste that starts like a whole email is handed to `scan` in full. At most
+`MAX_RECIPIENTS` verdicts are returned.
+"""
 
 from __future__ import annotations
 
-from bot.core.model import Report
+import re
+
+from bot.core import replytext as rt
+from bot.core.classify import classify
+from bot.core.model import Evidence, Report, Verdict
+from bot.core.replytext import MAX_LINES, MAX_TEXT
+
+__all__ = ["MAX_LINES", "MAX_RECIPIENTS", "MAX_TEXT", "explain"]
+
+#: Verdicts returned for one paste; a log with more recipients is cut here.
+MAX_RECIPIENTS = 1_000
+
+_MESSAGE_TO = re.compile(
+    r"message to <?(" + rt._ADDR + r")>? (?:couldn't|could not|cannot|can't|wasn't|was not)"
+    r"(?: be)? deliver",
+    re.IGNORECASE,
+)
 
 
 def explain(text: str) -> Report:
-    return Report(bounce=False)
+    """Explain a pasted reply, log excerpt, bounce or code lookup (see the module docstring)."""
+    if not text or text.isspace():
+        return Report(bounce=False)
+    head = rt.unescape_slack(text[:MAX_TEXT] if len(text) > MAX_TEXT else text)
+    stripped = head.strip()
+
+    code = rt.lookup(stripped)
+    if code is not None:
+        verdict = classify(Evidence(replycode=code[0], status=code[1]))
+        return Report(bounce=True, verdicts=[verdict], source_format="lookup")
+
+    if "\n" in stripped and rt.looks_like_email(head):
+        from bot.core.scan import scan  # imported late: scan imports the parsers
+
+        report = scan(text.encode("utf-8", "replace"))
+        if report.bounce:
+            return report
+
+    lines = rt.join_continuations(stripped.split("\n", MAX_LINES)[:MAX_LINES])
+    low = stripped.lower()
+
+    if (
+        "final-recipient:" in low
+        or "diagnostic-code:" in low
+        or ("status:" in low and "action:" in low)
+    ):
+        fields = [e for e in rt.parse_dsn(lines) if e.diagnostic or e.status or e.action]
+        if fields:
+            return _report(fields, "rfc3464")
+
+    records, lone = rt.parse_records(lines)
+    evidence: list[Evidence] = []
+    for rec in records:
+        if rec.structured or rt.is_reply(rec.text):
+            evidence.append(
+                Evidence(
+                    recipient=rec.recipient,
+                    diagnostic=rec.text or None,
+                    status=rec.status,
+                    action=rec.action,
+                    remote_mta=rec.remote_mta or rt.find_remote_mta(rec.text),
+                    command=rt.find_command(rec.text),
+                )
+            )
+    if evidence:
+        return _report(evidence, "log")
+
+    joined = "\n".join(lines) if len(lines) > 1 else stripped
+    if not rt.is_reply(joined, joined.lower() if len(lines) > 1 else low):
+        return Report(bounce=False)
+    diagnostic = rt.focus(joined)
+    command = rt.find_command(joined)
+    remote = rt.find_remote_mta(joined)
+    recipients: list[str | None] = list(dict.fromkeys(lone))
+    if not recipients:
+        m = _MESSAGE_TO.search(joined)
+        if m is not None:
+            recipients.append(m.group(1))
+    whole = rt._squash(joined) if len(joined) != len(diagnostic) else diagnostic
+    verdicts = []
+    for recipient in (recipients or [None])[:MAX_RECIPIENTS]:
+        one = Evidence(
+            recipient=recipient, diagnostic=diagnostic, command=command, remote_mta=remote
+        )
+        verdicts.append(_judge(one, whole))
+    return Report(bounce=True, verdicts=verdicts, source_format="reply")
+
+
+def _report(evidence: list[Evidence], source: str) -> Report:
+    verdicts = [_judge(e, None) for e in evidence[:MAX_RECIPIENTS]]
+    return Report(bounce=True, verdicts=verdicts, source_format=source)
+
+
+def _judge(evidence: Evidence, whole: str | None) -> Verdict:
+    """Classify; when the focused reply names no reason, read the whole paste for one."""
+    verdict = classify(evidence)
+    if verdict.reason is None and whole and whole != evidence.diagnostic:
+        wider = Evidence(
+            recipient=evidence.recipient,
+            diagnostic=whole,
+            replycode=verdict.replycode,
+            status=verdict.status,
+            action=evidence.action,
+            remote_mta=evidence.remote_mta,
+            command=evidence.command,
+        )
+        second = classify(wider)
+        if second.reason is not None:
+            second.diagnostic = evidence.diagnostic
+            return second
+    return verdict

@@ -1,0 +1,182 @@
+"""Bounce reasons: what each means (``data/reasons.toml``) and which words in a reply point to it.
+
+Matching is built once at import and costs one tokenisation per reply: every phrase is
+indexed by its rarest whole word (its *anchor*), so a reply only tests the few phrases
+whose anchor it contains (a plain substring test, or a precompiled regex). Among the
+phrases that match, the entry listed first in ``order`` wins: the underlying cause beats
+its consequence and the specific beats the generic.
+
+Entries are *causes*: each reports one reason of the vocabulary in `bot.core.model.REASONS`
+(usually its own name; ``greylisting`` reports ``blocked``, ``dmarc`` reports
+``authfailure``) with its own title, explanation and next steps.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from bot.core.data import load
+from bot.core.model import REASONS, DeliveryClass
+
+__all__ = [
+    "Cause",
+    "MatchResult",
+    "by_reason",
+    "cause",
+    "command_reason",
+    "match",
+    "prepare",
+    "urgency_hint",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Cause:
+    """One explained cause of failure and the vocabulary reason it reports."""
+
+    key: str
+    reason: str
+    title: str
+    klass: DeliveryClass
+    retry: bool
+    explanation: str
+    actions: tuple[str, ...]
+    #: Position in ``order``: lower wins when several causes match.
+    rank: int
+
+
+@dataclass(frozen=True, slots=True)
+class MatchResult:
+    """The best cause named by a strong phrase, and by a weak one (either may be None)."""
+
+    strong: Cause | None
+    weak: Cause | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Needle:
+    text: str
+    regex: re.Pattern[str] | None
+    strong: bool
+    cause: Cause
+
+
+_WORD = re.compile(r"\w+")
+#: E-mail addresses and links: their words are no evidence (``filtered@example.org``,
+#: ``…/reason/#mailboxfull``). Both start at a run boundary, so matching is linear.
+_NOISE = re.compile(r"(?<![\w.+\-=/'])[\w.+\-=']++@[\w.\-]*+|https?://\S++|(?<![\w.])www\.\S++")
+
+_DATA: dict[str, Any] = load("reasons")
+_ORDER: list[str] = list(_DATA["order"])
+_CAUSES: dict[str, Cause] = {}
+for _key, _entry in _DATA["reason"].items():
+    _reason = str(_entry.get("reason", _key))
+    if _reason not in REASONS:
+        raise ValueError(f"reasons.toml: {_key} reports unknown reason {_reason!r}")
+    _CAUSES[_key] = Cause(
+        key=_key,
+        reason=_reason,
+        title=str(_entry["title"]),
+        klass=_entry["class"],
+        retry=bool(_entry["retry"]),
+        explanation=str(_entry["explanation"]),
+        actions=tuple(str(a) for a in _entry.get("actions", ())),
+        rank=_ORDER.index(_key),
+    )
+_MISSING = REASONS - {c.reason for c in _CAUSES.values() if c.key == c.reason}
+if _MISSING:
+    raise ValueError(f"reasons.toml lacks entries for {sorted(_MISSING)}")
+
+
+def _build_index() -> dict[str, list[_Needle]]:
+    needles: list[tuple[list[str], _Needle]] = []
+    for key, entry in _DATA["reason"].items():
+        owner = _CAUSES[key]
+        for strong, field in ((True, "strong"), (False, "weak")):
+            for phrase in entry.get(field, ()):
+                words = _WORD.findall(phrase)
+                needles.append((words, _Needle(phrase, None, strong, owner)))
+        for pattern in entry.get("patterns", ()):
+            compiled = re.compile(pattern["re"])
+            strong = bool(pattern.get("strong", True))
+            needles.append(([pattern["anchor"]], _Needle(pattern["re"], compiled, strong, owner)))
+    frequency = Counter(word for words, _ in needles for word in set(words))
+    index: dict[str, list[_Needle]] = {}
+    for words, needle in needles:
+        anchor = min(words, key=lambda w: (frequency[w], -len(w)))
+        index.setdefault(anchor, []).append(needle)
+    for bucket in index.values():
+        bucket.sort(key=lambda n: n.cause.rank)
+    return index
+
+
+_INDEX = _build_index()
+_ANCHORS = frozenset(_INDEX)
+_TEMPORARY: tuple[str, ...] = tuple(_DATA["temporary"])
+_PERMANENT: tuple[str, ...] = tuple(_DATA["permanent"])
+_COMMAND: dict[str, str] = dict(_DATA.get("command", {}))
+
+
+def prepare(text: str) -> str:
+    """Lowercase `text` and blank out addresses and links (their words are no evidence)."""
+    low = text.lower()
+    if "@" in low or "//" in low or "www." in low:
+        low = _NOISE.sub(" ", low)
+    return low
+
+
+def match(low: str) -> MatchResult:
+    """The best strong and weak causes whose phrases occur in `low` (from `prepare`)."""
+    hits = _ANCHORS.intersection(_WORD.findall(low))
+    if not hits:
+        return MatchResult(None, None)
+    strong: Cause | None = None
+    weak: Cause | None = None
+    for anchor in hits:
+        for needle in _INDEX[anchor]:
+            rank = needle.cause.rank
+            if needle.strong:
+                if strong is not None and rank >= strong.rank:
+                    break  # buckets are sorted by rank: nothing better follows
+            elif (strong is not None and rank >= strong.rank) or (
+                weak is not None and rank >= weak.rank
+            ):
+                continue
+            found = (
+                needle.regex.search(low) is not None
+                if needle.regex is not None
+                else needle.text in low
+            )
+            if found:
+                if needle.strong:
+                    strong = needle.cause
+                else:
+                    weak = needle.cause
+    return MatchResult(strong, weak)
+
+
+def cause(key: str | None) -> Cause | None:
+    """The entry named `key` (a reason or a finer cause such as ``greylisting``)."""
+    return _CAUSES.get(key) if key else None
+
+
+def by_reason(reason: str | None) -> Cause | None:
+    """The entry describing a vocabulary reason itself."""
+    return _CAUSES.get(reason) if reason else None
+
+
+def urgency_hint(low: str) -> DeliveryClass | None:
+    """With no code at all: do the words say the failure is temporary or final?"""
+    if any(p in low for p in _PERMANENT):
+        return "permanent"
+    if any(p in low for p in _TEMPORARY):
+        return "transient"
+    return None
+
+
+def command_reason(command: str | None) -> str | None:
+    """The reason a refusal at this SMTP stage implies (MAIL -> rejected, CONN -> blocked)."""
+    return _COMMAND.get(command.upper()) if command else None

@@ -1,0 +1,476 @@
+"""Reading pasted text: Slack escaping, log lines, DSN fields, recipients and the reply itself.
+
+Everything here is a cheap, linear scan: regexes are compiled once, start only at
+boundaries (no nested quantifiers over overlapping classes) and only the first
+`MAX_TEXT` characters and `MAX_LINES` lines of a paste are read for replies.
+
+**When is text an SMTP reply?** (`is_reply`) — a small, ordered decision:
+
+1. *lookup*: the whole message is one or two codes, optionally wrapped in a question
+   (``451``, ``550 5.1.1``, ``what does 4.7.28 mean?``, ``smtp error 421``);
+2. *reply position*: a three-digit code at the start of a line (after quoting such as
+   ``>`` or ``<<<``) or right after ``:``, ``;``, ``]``, ``>`` or ``(`` (``said: 550``,
+   ``smtp; 550``, ``<a@b>: 550``) **and** followed by an enhanced code or by words a
+   server uses (``550 Requested action not taken: mailbox unavailable``);
+3. an enhanced code (``5.7.26``) together with mail words (mailbox, recipient, smtp …);
+4. a phrase of `bot.core.reasons` strong enough to name a failure (``User unknown``)
+   in a short text or beside mail words;
+5. the banner of a human non-delivery report (``Delivery has failed to these recipients``).
+
+Numbers in chat (``we shipped 550 units``, ``call 421-555-0100``, ``release 5.7.1 is
+out``, dates, times, prices, IP addresses) meet none of these.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.core import reasons
+from bot.core.classify import REPLY_RE, STATUS_RE
+from bot.core.data import load
+from bot.core.model import Evidence
+
+__all__ = [
+    "MAX_LINES",
+    "MAX_TEXT",
+    "Record",
+    "banner",
+    "find_command",
+    "find_remote_mta",
+    "focus",
+    "is_reply",
+    "looks_like_email",
+    "lookup",
+    "parse_dsn",
+    "parse_records",
+    "unescape_slack",
+]
+
+_WORDS = load("reasons")["words"]
+
+#: Characters of a paste read for replies (a whole email goes to `scan` unabridged).
+MAX_TEXT = 200_000
+#: Lines of a paste read for per-recipient records.
+MAX_LINES = 5_000
+#: Characters of the server's words kept as one verdict's diagnostic.
+MAX_DIAGNOSTIC = 4_000
+
+_ADDR = (
+    r"(?:\"[^\"\n]{1,128}\"|[\w.!#$%&'*+/=?^`{|}~\-]{1,128})"
+    r"@[\w\-]{1,63}(?:\.[\w\-]{1,63}){0,12}"
+)
+
+# --- Slack -----------------------------------------------------------------------------
+
+_SLACK_LINK = re.compile(
+    r"<(mailto:|https?://|tel:|@|#|!)([^<>|\n]{0,2000})(?:\|([^<>\n]{0,2000}))?>"
+)
+
+
+def _slack_link(m: re.Match[str]) -> str:
+    kind, target, label = m.group(1), m.group(2), m.group(3)
+    if kind == "mailto:":
+        return label or target
+    if kind in ("http://", "https://"):
+        return kind + target
+    if kind == "tel:":
+        return label or target
+    if kind == "#":
+        return "#" + (label or target)
+    return ""  # user mentions and @here/@channel carry nothing for us
+
+
+def unescape_slack(text: str) -> str:
+    """Undo Slack's message encoding: links, mentions and the ``&lt; &gt; &amp;`` entities."""
+    if "<" in text:
+        text = _SLACK_LINK.sub(_slack_link, text)
+    if "&" in text:
+        text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return text
+
+
+# --- whole messages ----------------------------------------------------------------------
+
+_HEADER_LINE = re.compile(r"([!-9;-~]{1,76}):")
+_MESSAGE_HEADERS = frozenset(_WORDS["message_headers"])
+
+
+def looks_like_email(text: str) -> bool:
+    """Does `text` start like a whole message (an mbox ``From`` line or message headers)?"""
+    head = text.lstrip()[:4000]
+    if head.startswith("From ") and "\n" in head:
+        return True
+    seen: set[str] = set()
+    for n, line in enumerate(head.split("\n", 40)[:40]):
+        if not line.strip():
+            break
+        if line[:1] in (" ", "\t") and n:
+            continue
+        m = _HEADER_LINE.match(line)
+        if m is None:
+            return False
+        seen.add(m.group(1).lower())
+    return len(seen) >= 2 and bool(seen & _MESSAGE_HEADERS)
+
+
+# --- DSN fields (RFC 3464) ---------------------------------------------------------------
+
+_DSN_FIELD = re.compile(
+    r"(final-recipient|original-recipient|action|status|remote-mta|diagnostic-code)"
+    r"[ \t]*:[ \t]*(.*)",
+    re.IGNORECASE,
+)
+_TYPED = re.compile(r"[\w\-]{1,20};\s*")
+
+
+def _untype(value: str) -> str:
+    """``rfc822; a@b`` -> ``a@b``; ``smtp; 550 …`` -> ``550 …``."""
+    m = _TYPED.match(value)
+    return value[m.end() :] if m else value
+
+
+def parse_dsn(lines: list[str]) -> list[Evidence]:
+    """Per-recipient evidence from RFC 3464 fields pasted without the message around them."""
+    out: list[Evidence] = []
+    current: Evidence | None = None
+    field: str | None = None
+    for line in lines:
+        if field == "diagnostic-code" and current is not None and line[:1] in (" ", "\t"):
+            current.diagnostic = f"{current.diagnostic or ''} {line.strip()}".strip()
+            continue
+        m = _DSN_FIELD.match(line.strip())
+        field = m.group(1).lower() if m else None
+        if m is None or field is None:
+            continue
+        value = m.group(2).strip()
+        if field in ("final-recipient", "original-recipient"):
+            address = _untype(value).strip("<> ")
+            if current is None or (current.recipient and field == "final-recipient"):
+                current = Evidence()
+                out.append(current)
+            if field == "final-recipient" or not current.recipient:
+                current.recipient = address or None
+            continue
+        if current is None:
+            current = Evidence()
+            out.append(current)
+        if field == "action":
+            current.action = value.split()[0].lower() if value else None
+        elif field == "status":
+            sm = STATUS_RE.search(value)
+            current.status = sm.group(0) if sm else current.status
+        elif field == "remote-mta":
+            current.remote_mta = _untype(value).strip() or None
+        else:
+            current.diagnostic = _untype(value).strip() or None
+    return out
+
+
+# --- log lines and recipient blocks --------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Record:
+    """One recipient found in a paste, with the words that concern it."""
+
+    recipient: str | None
+    text: str
+    status: str | None = None
+    action: str | None = None
+    remote_mta: str | None = None
+    #: The text is a log line or DSN field: it is a delivery report even without a code.
+    structured: bool = False
+
+
+_LOG_TO = re.compile(r"\bto=<?(" + _ADDR + r")>?")
+_LOG_DSN = re.compile(r"\bdsn=(\d\.\d{1,3}\.\d{1,3})")
+_LOG_RELAY = re.compile(r"\brelay=([\w.\-]{1,255})")
+_POSTFIX_STATUS = re.compile(r"\bstatus=(\w{1,20})(?:[ ,]\s{0,3}\((.*)\))?")
+_POSTFIX_ACTION = {
+    "bounced": "failed",
+    "deferred": "delayed",
+    "sent": "delivered",
+    "expired": "failed",
+    "undeliverable": "failed",
+    "deliverable": "delivered",
+}
+_SENDMAIL_STAT = re.compile(r"\bstat=(.*)")
+_EXIM = re.compile(r"(?:^|\s)(\*\*|==|=>|->)\s{1,4}<?(" + _ADDR + r")>?(.*)")
+_EXIM_ACTION = {"**": "failed", "==": "delayed", "=>": "delivered", "->": "delivered"}
+_EXIM_ERROR = re.compile(r"(?:SMTP error from remote mail server|\bT=[\w\-]{1,64}:)\s*(.*)")
+_RCPT_LINE = re.compile(
+    r"[ \t>]{0,40}<?(" + _ADDR + r")>?[ \t]{0,8}"
+    r"(?:\([^()\n]{0,300}\)[ \t]{0,8})?(?::|\.\.\.)\s{0,8}(\S.*)"
+)
+_LONE_ADDR = re.compile(
+    r"([ \t]{0,40})<?(" + _ADDR + r")>?[ \t]{0,8}(?:\([^()\n]{0,300}\))?[ \t]*:?[ \t]*"
+)
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
+
+
+def parse_records(lines: list[str]) -> tuple[list[Record], list[str]]:
+    """Recipients named line by line: MTA log lines, ``<a@b>: reply`` blocks, address lists.
+
+    Returns the records and the addresses that stood alone on a line (Gmail's and
+    Microsoft's reports list them above a shared explanation).
+    """
+    records: list[Record] = []
+    lone: list[str] = []
+    n = len(lines)
+    i = 0
+    while i < n:
+        line = lines[i]
+        i += 1
+        if "=" in line and "to=" in line:
+            rec = _log_line(line)
+            if rec is not None:
+                records.append(rec)
+                continue
+        if "@" not in line:
+            continue
+        if ("**" in line or "==" in line or "=>" in line or "->" in line) and (
+            m := _EXIM.search(line)
+        ):
+            tail = m.group(3)
+            em = _EXIM_ERROR.search(tail)
+            records.append(
+                Record(
+                    m.group(2),
+                    (em.group(1) if em else tail).strip(),
+                    action=_EXIM_ACTION[m.group(1)],
+                    structured=True,
+                )
+            )
+            continue
+        lm = _LONE_ADDR.fullmatch(line)
+        if lm is not None:
+            base = len(lm.group(1).expandtabs())
+            block: list[str] = []
+            while i < n and lines[i].strip() and _indent(lines[i].expandtabs()) > base:
+                block.append(lines[i].strip())
+                i += 1
+            if block:
+                records.append(Record(lm.group(2), " ".join(block)))
+            else:
+                lone.append(lm.group(2))
+            continue
+        rm = _RCPT_LINE.match(line)
+        if rm is not None:
+            parts = [rm.group(2).strip()]
+            while i < n and lines[i].strip() and lines[i][:1] in (" ", "\t"):
+                parts.append(lines[i].strip())
+                i += 1
+            records.append(Record(rm.group(1), " ".join(parts)))
+    return records, lone
+
+
+def _log_line(line: str) -> Record | None:
+    to = _LOG_TO.search(line)
+    if to is None:
+        return None
+    dsn = _LOG_DSN.search(line)
+    relay = _LOG_RELAY.search(line)
+    status = dsn.group(1) if dsn else None
+    remote = relay.group(1) if relay and relay.group(1) != "none" else None
+    pm = _POSTFIX_STATUS.search(line)
+    if pm is not None:
+        words = pm.group(2) or ""
+        return Record(
+            to.group(1),
+            words.strip(),
+            status=status,
+            action=_POSTFIX_ACTION.get(pm.group(1).lower()),
+            remote_mta=remote,
+            structured=True,
+        )
+    sm = _SENDMAIL_STAT.search(line)
+    if sm is not None:
+        words = sm.group(1).strip()
+        action = "delivered" if words.lower().startswith("sent") else None
+        if action is None and words.lower().startswith("deferred"):
+            action = "delayed"
+        return Record(
+            to.group(1), words, status=status, action=action, remote_mta=remote, structured=True
+        )
+    return None
+
+
+# --- the reply inside free text --------------------------------------------------------------
+
+_CONTINUATION = re.compile(r"[ \t>]{0,8}([245]\d\d)([- ])(?:([245]\.\d{1,3}\.\d{1,3})(?: |$))?")
+_FOCUS = re.compile(
+    r"diagnostic-code:\s*(?:smtp;)?|remote server returned '"
+    r"|error that the other server returned was:"
+    r"|\bsaid:|remote host said:|\(reason:|responded as follows:|\bsmtp;",
+    re.IGNORECASE,
+)
+
+
+def join_continuations(lines: list[str]) -> list[str]:
+    """Fold multi-line replies (``550-5.1.1 …`` lines then ``550 5.1.1 …``) into one line."""
+    out: list[str] = []
+    i, n = 0, len(lines)
+    while i < n:
+        line = lines[i]
+        m = _CONTINUATION.match(line)
+        if m is None or m.group(2) != "-":
+            out.append(line)
+            i += 1
+            continue
+        code, status = m.group(1), m.group(3)
+        words = [line[m.end() :].strip()]
+        i += 1
+        while i < n:
+            nm = _CONTINUATION.match(lines[i])
+            if nm is None or nm.group(1) != code:
+                break
+            words.append(lines[i][nm.end() :].strip())
+            i += 1
+            if nm.group(2) == " ":
+                break
+        head = f"{code} {status} " if status else f"{code} "
+        out.append(head + " ".join(w for w in words if w))
+    return out
+
+
+def focus(text: str) -> str:
+    """The server's own words in a longer paste: after ``said:``, ``Diagnostic-Code:`` …,
+    else from the first line that starts with a reply code, else the whole text."""
+    m = _FOCUS.search(text)
+    start = m.end() if m else -1
+    if start < 0:
+        for lm in _LINE_CODE.finditer(text):
+            start = lm.start(1)
+            break
+    if start < 0:
+        return _squash(text)
+    end = text.find("\n\n", start)
+    chunk = text[start : end if end >= 0 else len(text)]
+    return _squash(chunk).strip(" '") or _squash(text)
+
+
+def _squash(text: str) -> str:
+    return " ".join(text[: MAX_DIAGNOSTIC * 2].split())[:MAX_DIAGNOSTIC]
+
+
+_COMMAND = re.compile(
+    r"(?:in reply to (?:the )?(?:end of )?|\bafter (?:pipelined )?(?:end of )?|>>> ?"
+    r"|error following |progress was )(rcpt|mail|data|ehlo|helo|starttls|auth|initial connection)",
+    re.IGNORECASE,
+)
+_REMOTE = re.compile(r"\bhost ([\w\-]{1,63}(?:\.[\w\-]{1,63}){1,12})\s?\[")
+
+
+def find_command(text: str) -> str | None:
+    """The SMTP command a reply answered, when the paste says (Postfix, Exim, Sendmail)."""
+    m = _COMMAND.search(text)
+    if m is None:
+        return None
+    word = m.group(1).upper()
+    return "CONN" if word.startswith("INITIAL") else word
+
+
+def find_remote_mta(text: str) -> str | None:
+    """The remote host named as ``host mx.example.net[192.0.2.1]``."""
+    m = _REMOTE.search(text)
+    return m.group(1) if m else None
+
+
+# --- the decision: is this an SMTP reply? -----------------------------------------------------
+
+_CODE = r"(?:[245][0-5]\d|[245]\.\d{1,3}\.\d{1,3})"
+_LOOKUP = re.compile(
+    r"\s*(?:(?:what|wat|whats|what's)\s+(?:does|do|is|are|means?)?\s*|explain\s+|meaning of\s+"
+    r"|define\s+)?(?:(?:an?|the)\s+)?"
+    r"(?:(?:smtp|esmtp|error|reply|status|code|enhanced|bounce)\s+){0,3}"
+    r"(" + _CODE + r")(?:[\s,/]+(" + _CODE + r"))?"
+    r"(?:\s+(?:smtp|error|reply|code|status|bounce|response|mean|means|stand for|in smtp))*"
+    r"\s*[?!.]*\s*",
+    re.IGNORECASE,
+)
+_LINE_CODE = re.compile(r"(?:^|\n)[ \t>]{0,8}(?:<<<[ \t]{0,4})?([245][0-5]\d)(?=[ \-])")
+#: Words servers put in replies; one after a positioned 3-digit code makes it a reply.
+_REPLY_WORDS = frozenset(_WORDS["reply"])
+#: Words specific to email; an enhanced code or a reason phrase needs one of them nearby.
+_MAIL_WORDS = frozenset(_WORDS["mail"])
+#: Banners of human non-delivery reports (Gmail, Microsoft, Postfix, Exim …).
+_BANNERS = tuple(_WORDS["banners"])
+_WORD = re.compile(r"[a-z]+")
+
+
+def lookup(text: str) -> tuple[str | None, str | None] | None:
+    """(reply code, status) when the whole message is a code lookup, else None."""
+    if len(text) > 160:
+        return None
+    m = _LOOKUP.fullmatch(text)
+    if m is None:
+        return None
+    reply: str | None = None
+    status: str | None = None
+    for code in (m.group(1), m.group(2)):
+        if code is None:
+            continue
+        if "." in code:
+            status = status or code
+        else:
+            reply = reply or code
+    return reply, status
+
+
+def banner(low: str) -> bool:
+    """Does the text carry a human non-delivery report's banner?"""
+    return any(b in low for b in _BANNERS)
+
+
+def is_reply(text: str, low: str | None = None) -> bool:
+    """Does `text` hold an SMTP reply or failure? (rules 2–5 of the module docstring)."""
+    low = low if low is not None else text.lower()
+    words: set[str] | None = None
+    for n, m in enumerate(REPLY_RE.finditer(low)):
+        if n >= 20:
+            break
+        start, end = m.span(1)
+        if not _at_reply_position(low, start):
+            continue
+        after = low[end : end + 160]
+        if STATUS_RE.match(after.lstrip(" -")):
+            return True
+        line = after.split("\n", 1)[0]
+        if _REPLY_WORDS.intersection(_WORD.findall(line)):
+            return True
+    if STATUS_RE.search(low) is not None:
+        words = set(_WORD.findall(low[:MAX_TEXT]))
+        if words & _MAIL_WORDS:
+            return True
+    if banner(low):
+        return True
+    found = reasons.match(reasons.prepare(low[:MAX_DIAGNOSTIC]))
+    if found.strong is not None:
+        if len(text) <= 300:
+            return True
+        if words is None:
+            words = set(_WORD.findall(low[:MAX_TEXT]))
+        return bool(words & _MAIL_WORDS)
+    return False
+
+
+def _at_reply_position(low: str, start: int) -> bool:
+    """Is the code at a line start (after quoting) or right after ``:`` ``;`` ``]`` ``>`` ``(``?"""
+    j = start - 1
+    while j >= 0 and low[j] in " \t":
+        j -= 1
+    if j < 0 or low[j] == "\n":
+        return True
+    if low[j] in ":;]>(['\"=":
+        return True
+    # quoting at a line start: "> 550", "<<< 550", "554 554 5.7.1"
+    k = j
+    while k >= 0 and low[k] in "<> \t":
+        k -= 1
+    if k < 0 or low[k] == "\n":
+        return True
+    return low[max(0, j - 2) : j + 1].isdigit() and (j - 3 < 0 or not low[j - 3].isalnum())
