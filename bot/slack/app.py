@@ -16,13 +16,16 @@ from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.error import BoltError
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.middleware.request_verification import RequestVerification
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
 )
 from slack_sdk.web import WebClient
 
+from bot.slack import replies
 from bot.slack.listeners import register_listeners
 from bot.slack.services import Services
 from bot.slack.settings import README_HINT, Settings, SettingsError, load_settings
@@ -70,6 +73,17 @@ def _log_listener_error(error: Exception) -> None:
     log.debug("listener failure details", exc_info=error)
 
 
+class _DropTokenSkippedWarning(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN itself and warns that our client wins: it is the same token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+_BOLT_LOG = logging.getLogger("smtpbot.bolt")
+_BOLT_LOG.addFilter(_DropTokenSkippedWarning())
+
+
 def create_app(settings: Settings, stats: Stats | None = None) -> App:
     """The Bolt app with every listener registered. Calls auth.test once (token check)."""
     app = App(
@@ -78,7 +92,7 @@ def create_app(settings: Settings, stats: Stats | None = None) -> App:
         request_verification_enabled=not settings.socket_mode,
         # Listeners run after the ack has gone back to Slack.
         process_before_response=False,
-        logger=logging.getLogger("smtpbot.bolt"),
+        logger=_BOLT_LOG,
     )
     if settings.signing_secret and not settings.socket_mode:
         _quiet_request_verification(app, settings.signing_secret)
@@ -168,6 +182,11 @@ def main() -> int:
             serve_http(app, settings)
     except KeyboardInterrupt:
         pass
+    except SlackApiError as error:  # apps.connections.open refused the app-level token
+        return _fail(
+            f"SLACK_APP_TOKEN was refused by Slack ({replies.error_code(error)}): it "
+            f"needs the connections:write scope ({README_HINT})"
+        )
     finally:
         stats.close()
     return 0

@@ -125,6 +125,21 @@ def test_refused_token_is_one_clear_line(tmp_path: Path, fake: FakeSlack) -> Non
     assert "xoxb-not-the-right-one" not in result.stderr
 
 
+def test_refused_app_token_is_one_clear_line(tmp_path: Path, fake: FakeSlack) -> None:
+    fake.enable_socket_mode()
+    env = _clean_env(
+        SLACK_BOT_TOKEN=fake.bot_token,
+        SLACK_APP_TOKEN="xapp-1-wrong",
+        SLACK_API_URL=fake.api_url,
+        SMTPBOT_DB=str(tmp_path / "db"),
+    )
+    result = _run_bot(tmp_path, env)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].startswith("smtpbot: SLACK_APP_TOKEN")
+    assert "Traceback" not in result.stderr
+    assert "xapp-1-wrong" not in result.stderr
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
