@@ -248,6 +248,54 @@ def strip_diagnostic_type(value: str | None) -> str | None:
     return normalize_space(text)
 
 
+# --------------------------------------------------------------------------- SMTP commands
+
+#: How reports name the command a reply answered, most specific first; first match wins.
+_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("end of data", "DATA"),
+    ("bdat", "DATA"),
+    ("data", "DATA"),
+    ("message body", "DATA"),
+    ("sent the message", "DATA"),
+    ("rcpt", "RCPT"),
+    ("recipient", "RCPT"),
+    ("mail from", "MAIL"),
+    ("mail", "MAIL"),
+    ("sender", "MAIL"),
+    ("ehlo", "EHLO"),
+    ("helo", "HELO"),
+    ("my name", "HELO"),
+    ("starttls", "STARTTLS"),
+    ("auth", "AUTH"),
+    ("connect", "CONN"),
+    ("greeting", "CONN"),
+    ("banner", "CONN"),
+)
+
+
+def smtp_command(phrase: str | None) -> str | None:
+    """The canonical command (RCPT, MAIL, DATA, HELO, EHLO, CONN ...) a report's phrase names.
+
+    `phrase` is the few words a format prints for it: ``RCPT TO``, ``end of DATA``,
+    ``MAIL FROM:<a@b> SIZE=12``, ``initial connection``. None when none is named.
+    """
+    if not phrase:
+        return None
+    # The command's own words, not an address or parameter after it (RCPT TO:<data@x>).
+    head = phrase[:80].split("<", 1)[0].split("@", 1)[0]
+    low = " ".join(head.lower().replace(":", " ").split())
+    for needle, command in _COMMANDS:
+        at = low.find(needle)
+        if at < 0:
+            continue
+        end = at + len(needle)
+        if (at == 0 or not low[at - 1].isalpha()) and (end == len(low) or not low[end].isalpha()):
+            return command
+        if needle == "connect":  # connect, connection, connecting
+            return command
+    return None
+
+
 # --------------------------------------------------------------------------- bounce-ish senders
 
 _BOUNCE_SENDER = re.compile(
