@@ -108,6 +108,9 @@ def test_every_status_row_has_an_entry(row: dict[str, str]) -> None:
         elif digit == "5":
             assert found.retry is False
         assert found.reason is None or found.reason in REASONS
+        if digit != "2":
+            sentences = [s for s in re.split(r"(?<=[.;])\s+", found.explanation) if s]
+            assert len(sentences) >= 2, f"{code}: say what happened and why"
         for ref in row["reference"].split(";"):
             number = re.search(r"\d{4}", ref)
             if number:
