@@ -11,10 +11,11 @@ import json
 import sys
 from collections.abc import Sequence
 
+from bot.core.limits import MAX_PASTE_BYTES, human_size
 from bot.core.model import Report, Verdict
 
 #: Largest text `explain` reads from standard input; more is refused, not truncated.
-MAX_STDIN_BYTES = 20 * 1024 * 1024
+MAX_STDIN_BYTES = MAX_PASTE_BYTES
 
 EXAMPLES = """\
 examples:
@@ -93,7 +94,7 @@ def _read_input(words: list[str]) -> str | None:
     data = sys.stdin.buffer.read(MAX_STDIN_BYTES + 1)
     if len(data) > MAX_STDIN_BYTES:
         print(
-            f"smtpbot: input is larger than {MAX_STDIN_BYTES // (1024 * 1024)} MB; "
+            f"smtpbot: input is larger than the {human_size(MAX_STDIN_BYTES)} paste limit; "
             "use `smtpbot scan FILE` for whole mailboxes",
             file=sys.stderr,
         )
