@@ -9,9 +9,8 @@ Starts the local fake Slack (tests/fake_slack) and the real app as its own proce
   receives the threaded chat.postMessage;
 * the app process's RSS after 1,000 messages.
 
-Usage: benchmarks/slack_latency.py [--acks N] [--replies N] [--stand-in-core]
-The last line printed is JSON for benchmarks/run. `--stand-in-core` runs the app with the
-tests' tiny stand-in classifier, for use while bot.core is still a skeleton.
+Usage: benchmarks/slack_latency.py [--acks N] [--replies N] [--messages N]
+The last line printed is JSON for benchmarks/run.
 """
 
 from __future__ import annotations
@@ -38,12 +37,6 @@ SECRET = "0123456789abcdef0123456789abcdef"
 BOUNCE = (
     "550 5.1.1 <alice@example.com>: Recipient address rejected: "
     "User unknown in virtual mailbox table"
-)
-STAND_IN = (
-    "import sys; sys.path.insert(0, {tests!r});"
-    "import stand_in_core, bot.slack.services as s, bot.slack.files as f;"
-    "s.explain = f.explain = stand_in_core.explain; f.scan = stand_in_core.scan;"
-    "from bot.slack.app import main; sys.exit(main())"
 )
 
 
@@ -84,7 +77,6 @@ def main() -> int:
     parser.add_argument("--acks", type=int, default=500)
     parser.add_argument("--replies", type=int, default=300)
     parser.add_argument("--messages", type=int, default=1000, help="messages before RSS")
-    parser.add_argument("--stand-in-core", action="store_true")
     args = parser.parse_args()
 
     with FakeSlack() as fake, tempfile.TemporaryDirectory() as tmp:
@@ -99,10 +91,7 @@ def main() -> int:
             SMTPBOT_DB=str(Path(tmp) / "stats.sqlite3"),
             PYTHONPATH=str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
         )
-        if args.stand_in_core:
-            cmd = [sys.executable, "-c", STAND_IN.format(tests=str(ROOT / "tests" / "slack"))]
-        else:
-            cmd = [sys.executable, "-m", "bot"]
+        cmd = [sys.executable, "-m", "bot"]
         proc = subprocess.Popen(
             cmd, cwd=tmp, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
@@ -124,7 +113,7 @@ def main() -> int:
             f"{results['reply_p50_ms']:.1f} ms, p99 {results['reply_p99_ms']:.1f} ms"
         )
     else:
-        print("auto-reply latency: n/a (the classifier found no bounce; try --stand-in-core)")
+        print("auto-reply latency: n/a (the classifier found no bounce in the sample)")
     print(
         f"app RSS after {results['messages']:.0f} messages: {results['rss_mb']:.1f} MB "
         "(target < 100 MB)"

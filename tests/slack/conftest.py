@@ -24,7 +24,7 @@ if str(TESTS) not in sys.path:
 import waitress  # noqa: E402
 from fake_slack import FakeSlack  # noqa: E402
 from fake_slack.sender import SignedSender  # noqa: E402
-from slack_helpers import BOUNCE, MULTI_BOUNCE_EML, SIGNING_SECRET, RunningApp  # noqa: E402
+from slack_helpers import SIGNING_SECRET, RunningApp  # noqa: E402
 
 from bot.slack.app import create_app, wsgi_app  # noqa: E402
 from bot.slack.settings import load_settings  # noqa: E402
@@ -75,41 +75,6 @@ def _run_until_closed(server: Any) -> None:
 @pytest.fixture
 def slack_app(start_app: Callable[..., RunningApp]) -> RunningApp:
     return start_app()
-
-
-# -- the classifier, until bot.core lands ---------------------------------------------------
-# The Slack suite asserts Slack behaviour, not classifier wording. While bot.core.explain
-# is still the skeleton (it finds no bounce even in a textbook one), a minimal stand-in
-# is used so the Slack paths can be exercised; once the core answers, the real one runs.
-
-
-def _explain_is_ready() -> bool:
-    from bot.core import explain
-
-    return explain(BOUNCE).bounce
-
-
-def _scan_is_ready() -> bool:
-    from bot.core import scan
-
-    return scan(MULTI_BOUNCE_EML).bounce
-
-
-@pytest.fixture(autouse=True)
-def classifier(monkeypatch: pytest.MonkeyPatch) -> str:
-    used = "core"
-    if not _explain_is_ready():
-        import stand_in_core
-
-        monkeypatch.setattr("bot.slack.services.explain", stand_in_core.explain)
-        monkeypatch.setattr("bot.slack.files.explain", stand_in_core.explain)
-        used = "stand-in"
-    if not _scan_is_ready():
-        import stand_in_core
-
-        monkeypatch.setattr("bot.slack.files.scan", stand_in_core.scan)
-        used = "stand-in"
-    return used
 
 
 @pytest.fixture
