@@ -71,9 +71,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "explain":
             return _explain(args.text, as_json=args.json)
         if args.command == "scan":
-            from bot.scanfiles import run_scan
+            from bot.scanfiles import Format, run_scan
 
-            fmt = "json" if args.json else "csv" if args.csv else "table"
+            fmt: Format = "json" if args.json else "csv" if args.csv else "table"
             return run_scan(args.paths, fmt, progress=False if args.no_progress else None)
         if args.command == "run":
             from bot.slack.app import main as run_app
