@@ -1,0 +1,133 @@
+"""What the classic-MTA formats (Postfix, Exim, Sendmail, qmail ...) share.
+
+Most of these MTAs print one block per recipient in a human-readable text and, in
+newer versions, an RFC 3464 delivery-status part beside it. The text holds what the
+DSN often lacks (the SMTP command, the whole multi-line reply); the DSN holds what
+the text often lacks (Status, Remote-MTA). `merge` joins the two per recipient.
+
+Not a format: this module has no ``DETECTOR``.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from bot.core.data import load
+from bot.core.mail.common import find_replycode, find_status, normalize_space
+from bot.core.mail.formats.rfc3464 import dsn_evidence
+from bot.core.mail.message import BounceMessage
+from bot.core.model import Evidence
+
+#: Where a remote server's reply starts inside an MTA's sentence: ``550 5.1.1 ...``,
+#: ``550-5.7.1 ...``, ``421 host ...``.
+REPLY_START = re.compile(r"(?<![\w.\-\[:/])[245][0-5]\d(?:[ \-]|$)", re.MULTILINE)
+#: An enhanced status code standing alone.
+STATUS_ONLY = re.compile(r"(?<![\w.])[245]\.\d{1,3}\.\d{1,3}(?![\w.])")
+#: Reports are short; beyond this a text is a returned message or junk.
+MAX_REPORT = 200_000
+
+
+def reply_text(text: str | None) -> str | None:
+    """The part of an MTA's sentence that is the remote server's reply (from its code on)."""
+    if not text:
+        return None
+    match = REPLY_START.search(text)
+    if match is None:
+        return None
+    return normalize_space(text[match.start() :])
+
+
+def finish(ev: Evidence) -> Evidence:
+    """Reply code and enhanced status read from the diagnostic where the format gave none."""
+    if ev.diagnostic:
+        if ev.replycode is None:
+            match = REPLY_START.search(ev.diagnostic)
+            if match is not None and match.start() < 200:
+                ev.replycode = find_replycode(ev.diagnostic[match.start() :])
+        if ev.status is None:
+            ev.status = find_status(ev.diagnostic)
+    return ev
+
+
+def dsn_of(msg: BounceMessage) -> list[Evidence]:
+    """The per-recipient evidence of the message's delivery-status part, if it has one."""
+    text = msg.delivery_status
+    if not text:
+        return []
+    try:
+        return dsn_evidence(text, status_comments=False)
+    except Exception:  # a broken DSN part is no reason to lose the text
+        return []
+
+
+def merge(text: list[Evidence], dsn: list[Evidence], *, prefer_text: bool = True) -> list[Evidence]:
+    """The text's per-recipient evidence completed by the DSN part's (or the reverse).
+
+    Recipients pair by address, else by order when both list as many. When the DSN
+    names more recipients than the text, the DSN's list is the base. With
+    `prefer_text` the text's diagnostic (the whole reply, as the MTA printed it)
+    beats the DSN's Diagnostic-Code; otherwise it only fills a missing one. The
+    text's SMTP command is always kept: DSNs have no field for it.
+    """
+    if not dsn:
+        return text
+    if not text:
+        return dsn
+    if len(dsn) > len(text):
+        by_address = {ev.recipient.lower(): ev for ev in text if ev.recipient}
+        for ev in dsn:
+            own = by_address.get((ev.recipient or "").lower())
+            if own is not None:
+                _fill(ev, own, prefer_other=prefer_text)
+        return dsn
+    dsn_by_address = {ev.recipient.lower(): ev for ev in dsn if ev.recipient}
+    same_count = len(dsn) == len(text)
+    for index, ev in enumerate(text):
+        other = dsn_by_address.get((ev.recipient or "").lower())
+        if other is None and same_count:
+            other = dsn[index]
+        if other is not None:
+            _fill(ev, other, prefer_other=not prefer_text)
+    return text
+
+
+def _fill(ev: Evidence, other: Evidence, *, prefer_other: bool) -> None:
+    """Complete `ev` with `other`'s fields; `prefer_other` lets its diagnostic win."""
+    replace = prefer_other or not ev.diagnostic
+    if other.diagnostic and replace and ev.diagnostic != other.diagnostic:
+        ev.diagnostic = other.diagnostic
+        ev.replycode = other.replycode or find_replycode(other.diagnostic)
+        ev.status = find_status(other.diagnostic) or other.status or ev.status
+    if ev.status is None or (other.status and _generic(ev.status) and not _generic(other.status)):
+        ev.status = other.status or ev.status
+    ev.replycode = ev.replycode or other.replycode
+    ev.remote_mta = ev.remote_mta or other.remote_mta
+    ev.action = ev.action or other.action
+    ev.command = ev.command or other.command
+    ev.reason = ev.reason or other.reason
+
+
+def _generic(status: str) -> bool:
+    """x.0.0: a class without a cause."""
+    return status.endswith(".0.0")
+
+
+@cache
+def _own_messages(mta: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    table = load("mta_messages").get(mta, {})
+    return tuple((reason, tuple(p.lower() for p in phrases)) for reason, phrases in table.items())
+
+
+def own_reason(mta: str, text: str | None) -> str | None:
+    """The reason an MTA's own wording settles (`bot/core/data/mta_messages.toml`), if any.
+
+    Call it only for text the MTA wrote itself, never for a remote server's reply.
+    """
+    if not text:
+        return None
+    low = text[:4000].lower()
+    for reason, phrases in _own_messages(mta):
+        if any(phrase in low for phrase in phrases):
+            return reason
+    return None

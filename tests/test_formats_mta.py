@@ -1,0 +1,177 @@
+"""The classic MTA formats (Postfix, Exim, Sendmail, qmail, OpenSMTPD ...).
+
+One table over the shared corpus: every labelled sample of these modules is read by
+the expected detector, with as many recipients as labelled and the labelled reply code
+and (real, non-pseudo) enhanced status per recipient. Then hand-written reports that
+are not in the corpus, to show the parsers read the format rather than the samples.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import pytest
+
+from bot.core.mail.formats import detectors
+from bot.core.mail.message import BounceMessage
+from bot.core.scan import scan
+from tests.conftest import CORPUS, read_jsonl
+
+#: Sisimai module -> the detector expected to read its samples.
+EXPECTED: dict[str, str] = {
+    "Exim": "exim",
+}
+
+
+def _cases() -> list[tuple[str, list[dict[str, Any]]]]:
+    path = CORPUS / "labels.jsonl"
+    if not path.is_file():
+        return []
+    by_file: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in read_jsonl(path):
+        if row["module"] in EXPECTED:
+            by_file[row["file"]].append(row)
+    return [(n, sorted(rows, key=lambda r: r["index"])) for n, rows in sorted(by_file.items())]
+
+
+CASES = _cases()
+
+
+def _detector(name: str) -> Any:
+    for detector in detectors():
+        if detector.name == name:
+            return detector
+    raise AssertionError(f"no detector named {name}")
+
+
+@pytest.mark.parametrize(("name", "labels"), CASES, ids=[c[0].split("/")[-1] for c in CASES])
+def test_corpus_sample(name: str, labels: list[dict[str, Any]]) -> None:
+    raw = (CORPUS / "emails" / name).read_bytes()
+    report = scan(raw)
+    assert report.source_format == EXPECTED[labels[0]["module"]]
+    assert len(report.verdicts) == len(labels)
+    for label, verdict in zip(labels, report.verdicts, strict=True):
+        if label["replycode"]:
+            assert verdict.replycode == label["replycode"], verdict.diagnostic
+        if label["status"] and not label["status_pseudo"]:
+            assert verdict.status == label["status"], verdict.diagnostic
+
+
+def test_corpus_is_there() -> None:
+    assert len(CASES) > 20
+
+
+def _parse(detector_name: str, text: str) -> Any:
+    msg = BounceMessage.from_text(text)
+    detector = _detector(detector_name)
+    assert detector.sniff(msg)
+    return detector.parse(msg)
+
+
+# --------------------------------------------------------------------------- Exim
+
+EXIM_TWO = """\
+Return-path: <>
+From: Mail Delivery System <Mailer-Daemon@relay.example.org>
+To: alice@example.org
+Subject: Mail delivery failed: returning message to sender
+X-Failed-Recipients: bob@example.net, carol@example.com
+
+This message was created automatically by mail delivery software.
+
+A message that you sent could not be delivered to one or more of its
+recipients. This is a permanent error. The following address(es) failed:
+
+  bob@example.net
+    host mx1.example.net [198.51.100.7]
+    SMTP error from remote mail server after RCPT TO:<bob@example.net>:
+    550-5.1.1 The email account that you tried to reach does not exist.
+    550 5.1.1 Please check the address.
+  carol@example.com
+    SMTP error from remote mail server after end of data:
+    host mail.example.com [203.0.113.9]: 552 5.3.4 Message size exceeds fixed limit
+
+------ This is a copy of the message, including all the headers. ------
+
+From: alice@example.org
+To: bob@example.net, carol@example.com
+Subject: quarterly figures
+Message-ID: <q3@example.org>
+
+hello
+"""
+
+
+def test_exim_two_recipients_with_commands() -> None:
+    parsed = _parse("exim", EXIM_TWO)
+    assert parsed is not None
+    bob, carol = parsed.evidence
+    assert (bob.recipient, bob.command) == ("bob@example.net", "RCPT")
+    assert bob.remote_mta == "mx1.example.net"
+    assert (bob.replycode, bob.status) == ("550", "5.1.1")
+    assert bob.diagnostic.startswith("550-5.1.1 The email account")
+    assert "Please check the address" in bob.diagnostic
+    assert (carol.command, carol.replycode, carol.status) == ("DATA", "552", "5.3.4")
+    assert carol.remote_mta == "mail.example.com"
+    assert parsed.original is not None and parsed.original.subject == "quarterly figures"
+
+
+EXIM_DELAY = """\
+From: Mail Delivery System <Mailer-Daemon@relay.example.org>
+To: alice@example.org
+Subject: Warning: message 1abCDe-0001xY-7Q delayed 4 hours
+
+This message was created automatically by mail delivery software.
+A message that you sent has not yet been delivered to one or more of its
+recipients after more than 4 hours on the queue on relay.example.org.
+
+The address to which the message has not yet been delivered is:
+
+  dave@slow.example
+    host mx.slow.example [192.0.2.44]
+    Delay reason: SMTP error from remote mail server after MAIL FROM:<alice@example.org>:
+    451 4.7.1 Greylisted, please try again in 300 seconds
+
+No action is required on your part.
+"""
+
+
+def test_exim_delay_warning_is_delayed_with_the_reply() -> None:
+    parsed = _parse("exim", EXIM_DELAY)
+    (ev,) = parsed.evidence
+    assert (ev.recipient, ev.action, ev.command) == ("dave@slow.example", "delayed", "MAIL")
+    assert (ev.replycode, ev.status) == ("451", "4.7.1")
+    assert ev.diagnostic.startswith("451 4.7.1 Greylisted")
+
+
+EXIM_LOCAL = """\
+From: Mail Delivery System <Mailer-Daemon@box.example.org>
+Subject: Mail delivery failed: returning message to sender
+X-Failed-Recipients: erin@box.example.org
+
+This message was created automatically by mail delivery software.
+
+A message that you sent could not be delivered to one or more of its
+recipients. This is a permanent error. The following address(es) failed:
+
+  save to /var/mail/erin
+    generated by erin@box.example.org
+    mailbox is full: retry timeout exceeded
+  frank@gone.example
+    retry timeout exceeded
+"""
+
+
+def test_exim_own_messages_settle_the_reason() -> None:
+    parsed = _parse("exim", EXIM_LOCAL)
+    erin, frank = parsed.evidence
+    assert erin.recipient == "erin@box.example.org"
+    assert erin.reason == "mailboxfull"
+    assert frank.recipient == "frank@gone.example"
+    assert frank.reason == "expired"
+
+
+def test_exim_ignores_other_mail() -> None:
+    text = "From: Mailer-Daemon@x.example\nSubject: Mail delivery failed\n\nAll went fine.\n"
+    assert _detector("exim").parse(BounceMessage.from_text(text)) is None
