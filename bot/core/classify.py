@@ -55,6 +55,7 @@ _ACTION_CLASS: dict[str, DeliveryClass] = {
     "failed": "permanent",
 }
 _MAX_ACTIONS = 5
+_MAX_REFERENCES = 4
 
 
 def find_status(text: str) -> str | None:
@@ -83,16 +84,12 @@ def _is_generic(status: str) -> bool:
     return detail == "0" or (subject == "7" and detail == "1")
 
 
-def _dedup(
-    items: Iterable[str | None], limit: int | None = None, *, urls_only: bool = False
-) -> list[str]:
+def _dedup(items: Iterable[str | None], limit: int, *, urls_only: bool = False) -> list[str]:
     out: list[str] = []
-    seen: set[str] = set()
     for item in items:
-        if item and item not in seen and (not urls_only or item.startswith("http")):
-            seen.add(item)
+        if item and item not in out and (not urls_only or item.startswith("http")):
             out.append(item)
-            if limit is not None and len(out) >= limit:
+            if len(out) >= limit:
                 break
     return out
 
@@ -112,7 +109,7 @@ def classify(evidence: Evidence) -> Verdict:
     rule: ProviderRule | None = None
     if window or evidence.remote_mta:
         provider = detect_provider(window, evidence.remote_mta)
-        rule = provider_rule(provider, window, replycode, status)
+        rule = provider_rule(provider, window, replycode, status, command=command)
         if rule is not None and provider is None:
             provider = rule.provider
 
@@ -150,6 +147,7 @@ def classify(evidence: Evidence) -> Verdict:
             *(st.references if st is not None else ()),
             *(rc.references if rc is not None else ()),
         ],
+        _MAX_REFERENCES,
         urls_only=True,
     )
     return Verdict(

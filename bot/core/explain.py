@@ -75,21 +75,23 @@ def explain(text: str) -> Report:
                     diagnostic=rec.text or None,
                     status=rec.status,
                     action=rec.action,
-                    remote_mta=rec.remote_mta or rt.find_remote_mta(rec.text),
-                    command=rt.find_command(rec.text),
+                    remote_mta=rec.remote_mta or rt.find_remote_mta(rec.text.lower()),
+                    command=rt.find_command(rec.text.lower()),
                 )
             )
     if evidence:
         return _report(evidence, "log")
 
     joined = "\n".join(lines) if len(lines) > 1 else stripped
-    if not rt.is_reply(joined, joined.lower() if len(lines) > 1 else low):
+    if len(lines) > 1:
+        low = joined.lower()
+    if not rt.is_reply(joined, low):
         return Report(bounce=False)
-    diagnostic = rt.focus(joined)
-    command = rt.find_command(joined)
-    remote = rt.find_remote_mta(joined)
+    diagnostic = rt.focus(joined, low)
+    command = rt.find_command(low)
+    remote = rt.find_remote_mta(low)
     recipients: list[str | None] = list(dict.fromkeys(lone))
-    if not recipients:
+    if not recipients and "message to" in low:
         m = _MESSAGE_TO.search(joined)
         if m is not None:
             recipients.append(m.group(1))

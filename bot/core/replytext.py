@@ -302,11 +302,16 @@ def _log_line(line: str) -> Record | None:
 # --- the reply inside free text --------------------------------------------------------------
 
 _CONTINUATION = re.compile(r"[ \t>]{0,8}([245]\d\d)([- ])(?:([245]\.\d{1,3}\.\d{1,3})(?: |$))?")
-_FOCUS = re.compile(
-    r"diagnostic-code:\s*(?:smtp;)?|remote server returned '"
-    r"|error that the other server returned was:"
-    r"|\bsaid:|remote host said:|\(reason:|responded as follows:|\bsmtp;",
-    re.IGNORECASE,
+#: Where the server's own words start in a longer paste, most telling first.
+_FOCUS_KEYS = (
+    "diagnostic-code:",
+    "remote server returned '",
+    "error that the other server returned was:",
+    "remote host said:",
+    "said:",
+    "(reason:",
+    "responded as follows:",
+    "smtp;",
 )
 
 
@@ -337,16 +342,26 @@ def join_continuations(lines: list[str]) -> list[str]:
     return out
 
 
-def focus(text: str) -> str:
+def focus(text: str, low: str | None = None) -> str:
     """The server's own words in a longer paste: after ``said:``, ``Diagnostic-Code:`` …,
     else from the first line that starts with a reply code, else the whole text."""
-    m = _FOCUS.search(text)
-    start = m.end() if m else -1
+    low = low if low is not None and len(low) == len(text) else text.lower()
+    start = -1
+    if len(low) == len(text):
+        for key in _FOCUS_KEYS:
+            at = low.find(key)
+            if at >= 0:
+                start = at + len(key)
+                if key == "diagnostic-code:":
+                    rest = low[start : start + 12].lstrip()
+                    if rest.startswith("smtp;"):
+                        start = low.index("smtp;", start) + 5
+                break
     if start < 0:
-        for lm in _LINE_CODE.finditer(text):
+        lm = _LINE_CODE.search(text)
+        if lm is not None:
             start = lm.start(1)
-            break
-    if start < 0:
+    if start <= 0:
         return _squash(text)
     end = text.find("\n\n", start)
     chunk = text[start : end if end >= 0 else len(text)]
@@ -360,23 +375,27 @@ def _squash(text: str) -> str:
 _COMMAND = re.compile(
     r"(?:in reply to (?:the )?(?:end of )?|\bafter (?:pipelined )?(?:end of )?|>>> ?"
     r"|error following |progress was )(rcpt|mail|data|ehlo|helo|starttls|auth|initial connection)",
-    re.IGNORECASE,
 )
+_COMMAND_KEYS = ("reply to", "after ", ">>>", "following ", "progress was")
 _REMOTE = re.compile(r"\bhost ([\w\-]{1,63}(?:\.[\w\-]{1,63}){1,12})\s?\[")
 
 
-def find_command(text: str) -> str | None:
-    """The SMTP command a reply answered, when the paste says (Postfix, Exim, Sendmail)."""
-    m = _COMMAND.search(text)
+def find_command(low: str) -> str | None:
+    """The SMTP command a reply answered, when the (lowercased) paste says so."""
+    if not any(k in low for k in _COMMAND_KEYS):
+        return None
+    m = _COMMAND.search(low)
     if m is None:
         return None
     word = m.group(1).upper()
     return "CONN" if word.startswith("INITIAL") else word
 
 
-def find_remote_mta(text: str) -> str | None:
-    """The remote host named as ``host mx.example.net[192.0.2.1]``."""
-    m = _REMOTE.search(text)
+def find_remote_mta(low: str) -> str | None:
+    """The remote host named as ``host mx.example.net[192.0.2.1]`` in the lowercased paste."""
+    if "host " not in low:
+        return None
+    m = _REMOTE.search(low)
     return m.group(1) if m else None
 
 
@@ -400,6 +419,8 @@ _MAIL_WORDS = frozenset(_WORDS["mail"])
 #: Banners of human non-delivery reports (Gmail, Microsoft, Postfix, Exim …).
 _BANNERS = tuple(_WORDS["banners"])
 _WORD = re.compile(r"[a-z]+")
+#: The common case, decided at once: a reply code then an enhanced code at the start.
+_QUICK = re.compile(r"[ \t>]{0,8}(?:<<<[ \t]?)?[245][0-5]\d[ \-][245]\.\d{1,3}\.\d{1,3}(?![\w.])")
 
 
 def lookup(text: str) -> tuple[str | None, str | None] | None:
@@ -429,6 +450,8 @@ def banner(low: str) -> bool:
 def is_reply(text: str, low: str | None = None) -> bool:
     """Does `text` hold an SMTP reply or failure? (rules 2–5 of the module docstring)."""
     low = low if low is not None else text.lower()
+    if _QUICK.match(low) is not None:
+        return True
     words: set[str] | None = None
     for n, m in enumerate(REPLY_RE.finditer(low)):
         if n >= 20:
