@@ -21,6 +21,8 @@ from tests.conftest import CORPUS, read_jsonl
 #: Sisimai module -> the detector expected to read its samples.
 EXPECTED: dict[str, str] = {
     "Exim": "exim",
+    "qmail": "qmail",
+    "X2": "qmail",
 }
 
 
@@ -175,3 +177,55 @@ def test_exim_own_messages_settle_the_reason() -> None:
 def test_exim_ignores_other_mail() -> None:
     text = "From: Mailer-Daemon@x.example\nSubject: Mail delivery failed\n\nAll went fine.\n"
     assert _detector("exim").parse(BounceMessage.from_text(text)) is None
+
+
+# --------------------------------------------------------------------------- qmail
+
+QMAIL = """\
+From: MAILER-DAEMON@mx.example.org
+To: alice@example.org
+Subject: failure notice
+
+Hi. This is the qmail-send program at mx.example.org.
+I'm afraid I wasn't able to deliver your message to the following addresses.
+This is a permanent error; I've given up. Sorry it didn't work out.
+
+<gina@example.net>:
+198.51.100.25 does not like recipient.
+Remote host said: 550-5.1.1 No such user here
+550 5.1.1 Check the spelling
+Giving up on 198.51.100.25.
+
+<hank@example.com>:
+203.0.113.5 failed after I sent the message.
+Remote host said: 554 5.7.1 Message rejected as spam
+Giving up on 203.0.113.5.
+
+<ivy@nowhere.example>:
+Sorry, I couldn't find any host named nowhere.example. (#5.1.2)
+
+<jack@example.net>:
+Connected to 198.51.100.25 but sender was rejected.
+Remote host said: 451 4.3.0 Temporary lookup failure
+I'm not going to try again; this message has been in the queue too long.
+
+--- Below this line is a copy of the message.
+
+From: alice@example.org
+Subject: lunch
+"""
+
+
+def test_qmail_blocks_commands_and_own_words() -> None:
+    parsed = _parse("qmail", QMAIL)
+    gina, hank, ivy, jack = parsed.evidence
+    assert (gina.recipient, gina.command, gina.replycode, gina.status) == (
+        "gina@example.net", "RCPT", "550", "5.1.1",
+    )
+    assert "Check the spelling" in gina.diagnostic and "Giving up" not in gina.diagnostic
+    assert (hank.command, hank.replycode, hank.status) == ("DATA", "554", "5.7.1")
+    assert (ivy.status, ivy.replycode, ivy.reason) == ("5.1.2", None, "hostunknown")
+    # The remote reply, not the queue-lifetime trailer, is the diagnostic.
+    assert (jack.command, jack.replycode, jack.reason) == ("MAIL", "451", None)
+    assert "queue too long" not in jack.diagnostic
+    assert parsed.original is not None and parsed.original.subject == "lunch"
