@@ -82,8 +82,8 @@ def explain(text: str) -> Report:
     if evidence:
         return _report(evidence, "log")
 
-    joined = "\n".join(lines) if len(lines) > 1 else stripped
-    if len(lines) > 1:
+    joined = "\n".join(lines) if "\n" in stripped else stripped
+    if joined is not stripped:
         low = joined.lower()
     if not rt.is_reply(joined, low):
         return Report(bounce=False)

@@ -1,0 +1,140 @@
+"""`classify` decision order: parser reason, provider rule, strong phrase, specific status,
+SMTP command, weak phrase, generic status, delayed action, 2xx."""
+
+from __future__ import annotations
+
+from bot.core import classify
+from bot.core.model import Evidence
+
+
+def test_parser_reason_wins_over_everything() -> None:
+    verdict = classify(Evidence(reason="vacation", diagnostic="550 5.1.1 user unknown"))
+    assert verdict.reason == "vacation"
+
+
+def test_codes_are_filled_from_the_diagnostic() -> None:
+    verdict = classify(
+        Evidence(diagnostic="host mx.example.jp [192.0.2.1]: 550 5.1.1 <a@b.jp>... x")
+    )
+    assert (verdict.replycode, verdict.status) == ("550", "5.1.1")
+
+
+def test_qmail_style_status_in_parentheses() -> None:
+    verdict = classify(Evidence(diagnostic="Sorry, no mailbox here by that name. (#5.1.1)"))
+    assert verdict.status == "5.1.1"
+    assert verdict.reason == "userunknown"
+
+
+def test_ip_addresses_and_dates_are_not_codes() -> None:
+    verdict = classify(
+        Evidence(diagnostic="connect to mx[203.0.113.25]:25 on 2024-05-05: No route to host")
+    )
+    assert verdict.replycode is None and verdict.status is None
+    assert verdict.reason == "networkerror"
+
+
+def test_reply_code_of_the_status_class_is_preferred() -> None:
+    verdict = classify(Evidence(diagnostic="220-mx 421 4.2.1 Service refused, please try later"))
+    assert verdict.replycode == "421"
+
+
+def test_strong_phrase_beats_a_specific_status() -> None:
+    verdict = classify(
+        Evidence(
+            diagnostic="550 5.1.1 <a@b.com> - 192.0.2.1 has sent to too many recipients this hour"
+        )
+    )
+    assert verdict.reason == "ratelimited"
+
+
+def test_specific_status_beats_a_weak_phrase() -> None:
+    verdict = classify(Evidence(diagnostic="550 5.2.2 blocked"))
+    assert verdict.reason == "mailboxfull"
+
+
+def test_generic_status_does_not_beat_a_phrase() -> None:
+    verdict = classify(Evidence(diagnostic="550 5.7.1 Relay access denied"))
+    assert verdict.reason == "norelaying"
+
+
+def test_mail_from_refusal_is_a_sender_rejection() -> None:
+    verdict = classify(Evidence(diagnostic="550 5.7.1 Access denied", command="MAIL"))
+    assert verdict.reason == "rejected"
+    weak_only = classify(Evidence(diagnostic="550 5.7.1 Access denied"))
+    assert weak_only.reason == "blocked"
+
+
+def test_delayed_action_without_words_is_expiring() -> None:
+    verdict = classify(Evidence(action="delayed"))
+    assert verdict.reason == "expired"
+    assert verdict.delivery_class == "transient"
+
+
+def test_cause_beats_its_consequence() -> None:
+    verdict = classify(Evidence(diagnostic="mailbox is full: retry timeout exceeded"))
+    assert verdict.reason == "mailboxfull"
+
+
+def test_words_in_addresses_and_links_are_no_evidence() -> None:
+    verdict = classify(
+        Evidence(diagnostic="550 <filtered@example.org> see https://x.example/#mailboxfull")
+    )
+    assert verdict.reason is None
+
+
+def test_bare_reply_code_has_no_reason() -> None:
+    verdict = classify(Evidence(replycode="550"))
+    assert verdict.reason is None
+    assert verdict.delivery_class == "permanent"
+    assert verdict.retry is False
+    assert verdict.title and verdict.explanation
+
+
+def test_class_from_words_when_no_code() -> None:
+    temporary = classify(Evidence(diagnostic="Deferred: Connection timed out with mx.example.com"))
+    assert temporary.delivery_class == "transient"
+    final = classify(Evidence(diagnostic="User unknown"))
+    assert final.delivery_class == "permanent"
+
+
+def test_action_gives_class_without_codes() -> None:
+    assert classify(Evidence(action="delivered")).delivery_class == "success"
+
+
+def test_disagreement_is_explained() -> None:
+    verdict = classify(
+        Evidence(diagnostic="554 4.4.7 Message expired: unable to deliver in 840 minutes")
+    )
+    assert verdict.delivery_class == "transient"
+    assert "554" in verdict.explanation and "4.4.7" in verdict.explanation
+
+
+def test_temporary_mailbox_full_is_retryable_and_permanent_is_not() -> None:
+    assert classify(Evidence(diagnostic="452 4.2.2 Mailbox full")).retry is True
+    assert classify(Evidence(diagnostic="552 5.2.2 Mailbox full")).retry is False
+
+
+def test_temporary_unknown_user_is_not_retryable() -> None:
+    assert (
+        classify(
+            Evidence(diagnostic="450 4.1.1 <a@b.org>: Recipient address rejected: User unknown")
+        ).retry
+        is False
+    )
+
+
+def test_recipient_and_provider_are_named() -> None:
+    verdict = classify(
+        Evidence(
+            recipient="a@gmail.com",
+            diagnostic="550-5.1.1 The email account that you tried to reach does not exist. x - gsmtp",
+        )
+    )
+    assert verdict.provider
+    assert "a@gmail.com" in verdict.explanation
+    assert verdict.references and verdict.references[0].startswith("http")
+
+
+def test_actions_are_deduplicated_and_bounded() -> None:
+    verdict = classify(Evidence(diagnostic="550 5.7.1 blocked using zen.spamhaus.org"))
+    assert len(verdict.actions) == len(set(verdict.actions)) <= 5
