@@ -127,7 +127,7 @@ def test_recipient_and_provider_are_named() -> None:
     verdict = classify(
         Evidence(
             recipient="a@gmail.com",
-            diagnostic="550-5.1.1 The email account that you tried to reach does not exist. x - gsmtp",
+            diagnostic="550-5.1.1 The email account that you tried to reach does not exist. gsmtp",
         )
     )
     assert verdict.provider

@@ -166,7 +166,8 @@ POSTFIX_LOG = (
     "Oct 12 10:00:01 mx postfix/smtp[123]: ABC123: to=<bob@example.com>, "
     "relay=mx.example.net[192.0.2.1]:25, delay=1.2, delays=0.1/0/0.5/0.6, dsn=5.1.1, "
     "status=bounced (host mx.example.net[192.0.2.1] said: 550 5.1.1 <bob@example.com>: "
-    "Recipient address rejected: User unknown in local recipient table (in reply to RCPT TO command))"
+    "Recipient address rejected: User unknown in local recipient table "
+    "(in reply to RCPT TO command))"
 )
 
 
@@ -229,7 +230,8 @@ def test_sendmail_log_line() -> None:
 
 def test_diagnostic_code_line() -> None:
     verdict = one(
-        "Diagnostic-Code: smtp; 550 5.7.1 Service unavailable; client [192.0.2.1] blocked using zen.spamhaus.org"
+        "Diagnostic-Code: smtp; 550 5.7.1 Service unavailable; "
+        "client [192.0.2.1] blocked using zen.spamhaus.org"
     )
     assert verdict["reason"] == "blocked"
     assert verdict["replycode"] == "550"
@@ -281,7 +283,8 @@ def test_microsoft_report() -> None:
         "someone wasn't found at example.com.\n\n"
         "Diagnostic information for administrators:\n"
         "Generating server: AM0PR01MB0000.eurprd01.prod.outlook.com\n"
-        "Remote Server returned '550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup'\n"
+        "Remote Server returned '550 5.1.10 RESOLVER.ADR.RecipientNotFound; "
+        "Recipient not found by SMTP address lookup'\n"
     )
     (verdict,) = explain(text).verdicts
     assert verdict.recipient == "someone@example.com"
@@ -327,7 +330,10 @@ def test_whole_email_goes_to_scan(monkeypatch: pytest.MonkeyPatch) -> None:
         return Report(bounce=True, source_format="fake")
 
     monkeypatch.setattr(sys.modules["bot.core.scan"], "scan", fake_scan)
-    text = "From: MAILER-DAEMON@example.org\nSubject: Undelivered Mail\nContent-Type: text/plain\n\nhi\n"
+    text = (
+        "From: MAILER-DAEMON@example.org\nSubject: Undelivered Mail\n"
+        "Content-Type: text/plain\n\nhi\n"
+    )
     assert explain(text).source_format == "fake"
     assert seen and seen[0].startswith(b"From: MAILER-DAEMON")
 
@@ -344,7 +350,8 @@ def test_pasted_corpus_bounce_is_read_per_recipient() -> None:
 
 def test_slack_escaping() -> None:
     text = (
-        "<@U123ABC> &lt;<mailto:bob@example.com|bob@example.com>&gt;: host mx.example.com[192.0.2.1] "
+        "<@U123ABC> &lt;<mailto:bob@example.com|bob@example.com>&gt;: "
+        "host mx.example.com[192.0.2.1] "
         "said: 550 5.1.1 User unknown &amp; gone, see <https://example.com/help|help> "
         "(in reply to RCPT TO command)"
     )
@@ -386,7 +393,7 @@ def test_chat_with_numbers_is_not_a_bounce(text: str) -> None:
     assert report.verdicts == []
 
 
-# --- bad input --------------------------------------------------------------------------------------
+# --- bad input ---
 
 
 @pytest.mark.parametrize(
