@@ -94,8 +94,11 @@ def _dedup(items: Iterable[str | None], limit: int, *, urls_only: bool = False) 
     return out
 
 
-def classify(evidence: Evidence) -> Verdict:
-    """Judge one recipient's evidence (see the module docstring for the decision order)."""
+def classify(evidence: Evidence, *, phrases: reasons.MatchResult | None = None) -> Verdict:
+    """Judge one recipient's evidence (see the module docstring for the decision order).
+
+    `phrases` is `reasons.match` of the diagnostic, when the caller already computed it.
+    """
     diagnostic = evidence.diagnostic or ""
     window = diagnostic[:MAX_DIAGNOSTIC]
     status = evidence.status or (find_status(window) if window else None)
@@ -114,7 +117,7 @@ def classify(evidence: Evidence) -> Verdict:
             provider = rule.provider
 
     low = reasons.prepare(window) if window else ""
-    cause, reason = _decide(evidence, rule, low, status, st, replycode, command)
+    cause, reason = _decide(evidence, rule, low, status, st, replycode, command, phrases)
 
     klass, note = _delivery_class(status, replycode, evidence.action, low, cause)
     if reason is None and klass == "success" and evidence.reason is None:
@@ -177,13 +180,17 @@ def _decide(
     st: StatusCode | None,
     replycode: str | None,
     command: str | None,
+    phrases: reasons.MatchResult | None,
 ) -> tuple[Cause | None, str | None]:
     """The cause (for wording) and the vocabulary reason, by the module's decision order."""
     if evidence.reason:
         return reasons.by_reason(evidence.reason), evidence.reason
     if rule is not None and rule.reason:
         return reasons.by_reason(rule.reason), rule.reason
-    found = reasons.match(low) if low else reasons.MatchResult(None, None)
+    if phrases is not None:
+        found = phrases
+    else:
+        found = reasons.match(low) if low else reasons.MatchResult(None, None)
     if found.strong is not None:
         return found.strong, found.strong.reason
     status_reason = st.reason if st is not None else None

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 
+from bot.core import reasons
 from bot.core import replytext as rt
 from bot.core.classify import classify
 from bot.core.model import Evidence, Report, Verdict
@@ -85,9 +86,11 @@ def explain(text: str) -> Report:
     joined = "\n".join(lines) if "\n" in stripped else stripped
     if joined is not stripped:
         low = joined.lower()
-    if not rt.is_reply(joined, low):
-        return Report(bounce=False)
     diagnostic = rt.focus(joined, low)
+    # The phrase match of the server's words serves both the reply rule and classify.
+    found = reasons.match(reasons.prepare(diagnostic))
+    if not rt.is_reply(joined, low, found):
+        return Report(bounce=False)
     command = rt.find_command(low)
     remote = rt.find_remote_mta(low)
     recipients: list[str | None] = list(dict.fromkeys(lone))
@@ -101,7 +104,7 @@ def explain(text: str) -> Report:
         one = Evidence(
             recipient=recipient, diagnostic=diagnostic, command=command, remote_mta=remote
         )
-        verdicts.append(_judge(one, whole))
+        verdicts.append(_judge(one, whole, found))
     return Report(bounce=True, verdicts=verdicts, source_format="reply")
 
 
@@ -110,9 +113,11 @@ def _report(evidence: list[Evidence], source: str) -> Report:
     return Report(bounce=True, verdicts=verdicts, source_format=source)
 
 
-def _judge(evidence: Evidence, whole: str | None) -> Verdict:
+def _judge(
+    evidence: Evidence, whole: str | None, found: reasons.MatchResult | None = None
+) -> Verdict:
     """Classify; when the focused reply names no reason, read the whole paste for one."""
-    verdict = classify(evidence)
+    verdict = classify(evidence, phrases=found)
     if verdict.reason is None and whole and whole != evidence.diagnostic:
         wider = Evidence(
             recipient=evidence.recipient,

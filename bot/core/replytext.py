@@ -447,12 +447,14 @@ def banner(low: str) -> bool:
     return any(b in low for b in _BANNERS)
 
 
-def is_reply(text: str, low: str | None = None) -> bool:
-    """Does `text` hold an SMTP reply or failure? (rules 2–5 of the module docstring)."""
+def is_reply(text: str, low: str | None = None, found: reasons.MatchResult | None = None) -> bool:
+    """Does `text` hold an SMTP reply or failure? (rules 2–5 of the module docstring).
+
+    `found` is the caller's phrase match of the same text, when it already has one.
+    """
     low = low if low is not None else text.lower()
     if _QUICK.match(low) is not None:
         return True
-    words: set[str] | None = None
     for n, m in enumerate(REPLY_RE.finditer(low)):
         if n >= 20:
             break
@@ -465,20 +467,16 @@ def is_reply(text: str, low: str | None = None) -> bool:
         line = after.split("\n", 1)[0]
         if _REPLY_WORDS.intersection(_WORD.findall(line)):
             return True
-    if STATUS_RE.search(low) is not None:
+    if found is None:
+        found = reasons.match(reasons.prepare(low[:MAX_DIAGNOSTIC]))
+    if found.strong is not None and len(text) <= 300:
+        return True
+    words: set[str] | None = None
+    if found.strong is not None or STATUS_RE.search(low) is not None:
         words = set(_WORD.findall(low[:MAX_TEXT]))
         if words & _MAIL_WORDS:
             return True
-    if banner(low):
-        return True
-    found = reasons.match(reasons.prepare(low[:MAX_DIAGNOSTIC]))
-    if found.strong is not None:
-        if len(text) <= 300:
-            return True
-        if words is None:
-            words = set(_WORD.findall(low[:MAX_TEXT]))
-        return bool(words & _MAIL_WORDS)
-    return False
+    return banner(low)
 
 
 def _at_reply_position(low: str, start: int) -> bool:
