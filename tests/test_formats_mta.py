@@ -21,6 +21,7 @@ from tests.conftest import CORPUS, read_jsonl
 #: Sisimai module -> the detector expected to read its samples.
 EXPECTED: dict[str, str] = {
     "Exim": "exim",
+    "Postfix": "postfix",
     "qmail": "qmail",
     "X2": "qmail",
 }
@@ -229,3 +230,140 @@ def test_qmail_blocks_commands_and_own_words() -> None:
     assert (jack.command, jack.replycode, jack.reason) == ("MAIL", "451", None)
     assert "queue too long" not in jack.diagnostic
     assert parsed.original is not None and parsed.original.subject == "lunch"
+
+
+# --------------------------------------------------------------------------- Postfix
+
+POSTFIX_REPORT = """\
+From: MAILER-DAEMON@out.example.org (Mail Delivery System)
+To: alice@example.org
+Subject: Undelivered Mail Returned to Sender
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="B1"
+
+--B1
+Content-Type: text/plain; charset=us-ascii
+
+This is the mail system at host out.example.org.
+
+I'm sorry to have to inform you that your message could not
+be delivered to one or more recipients. It's attached below.
+
+                   The mail system
+
+<kate@example.net>: host mx.example.net[198.51.100.3] said: 552 5.2.2
+    <kate@example.net>: Recipient address rejected: Mailbox full (in reply to
+    RCPT TO command)
+
+<liam@example.com> (expanded from <team@example.org>): host
+    mail.example.com[203.0.113.30] said: 554 5.7.1 Rejected by content filter
+    (in reply to end of DATA command)
+
+<mia@dead.example>: connect to mx.dead.example[192.0.2.99]:25: Connection
+    refused
+
+--B1
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; out.example.org
+X-Postfix-Queue-ID: 4AbCdE
+
+Final-Recipient: rfc822; kate@example.net
+Action: failed
+Status: 5.2.2
+Remote-MTA: dns; mx.example.net
+Diagnostic-Code: smtp; 552 5.2.2 <kate@example.net>: Recipient address rejected:
+    Mailbox full
+
+Final-Recipient: rfc822; liam@example.com
+Original-Recipient: rfc822; team@example.org
+Action: failed
+Status: 5.7.1
+Remote-MTA: dns; mail.example.com
+Diagnostic-Code: smtp; 554 5.7.1 Rejected by content filter
+
+Final-Recipient: rfc822; mia@dead.example
+Action: delayed
+Status: 4.4.1
+Diagnostic-Code: X-Postfix; connect to mx.dead.example[192.0.2.99]:25:
+    Connection refused
+
+--B1
+Content-Type: text/rfc822-headers
+
+From: alice@example.org
+Subject: minutes
+Message-ID: <m1@example.org>
+
+--B1--
+"""
+
+
+def test_postfix_merges_text_commands_with_the_dsn() -> None:
+    parsed = _parse("postfix", POSTFIX_REPORT)
+    kate, liam, mia = parsed.evidence
+    assert (kate.recipient, kate.command, kate.status, kate.replycode) == (
+        "kate@example.net", "RCPT", "5.2.2", "552",
+    )
+    assert kate.remote_mta == "mx.example.net" and "in reply to" not in kate.diagnostic
+    assert (liam.recipient, liam.command, liam.status) == ("liam@example.com", "DATA", "5.7.1")
+    assert (mia.recipient, mia.status, mia.action, mia.command) == (
+        "mia@dead.example", "4.4.1", "delayed", "CONN",
+    )
+    assert parsed.original is not None and parsed.original.message_id == "<m1@example.org>"
+
+
+POSTFIX_PLAIN = """\
+From: MAILER-DAEMON@old.example.org (Mail Delivery System)
+Subject: Undelivered Mail Returned to Sender
+
+This is the Postfix program at host old.example.org.
+
+I'm sorry to have to inform you that the message returned
+below could not be delivered to one or more destinations.
+
+\t\t\tThe Postfix program
+
+<noah@example.net>: host mx2.example.net[198.51.100.8] refused to talk to me:
+    554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using
+    zen.spamhaus.org
+
+<olga@typo.example>: Host or domain name not found. Name service error for
+    name=typo.example type=A: Host not found
+"""
+
+
+def test_postfix_plain_text_without_dsn() -> None:
+    parsed = _parse("postfix", POSTFIX_PLAIN)
+    noah, olga = parsed.evidence
+    assert (noah.command, noah.replycode, noah.status, noah.remote_mta) == (
+        "CONN", "554", "5.7.1", "mx2.example.net",
+    )
+    assert noah.diagnostic.endswith("zen.spamhaus.org")
+    assert olga.recipient == "olga@typo.example" and olga.reason == "hostunknown"
+
+
+POSTFIX_SERVER_NOTICE = """\
+From: MAILER-DAEMON@mx.example.org (Mail Delivery System)
+Subject: Postfix SMTP server: errors from unknown[192.0.2.50]
+
+Transcript of session follows.
+
+ Out: 220 mx.example.org ESMTP
+ In:  EHLO client.example
+ Out: 250 mx.example.org
+ In:  MAIL FROM:<shop@client.example>
+ Out: 250 2.1.0 Ok
+ In:  RCPT TO:<pat@example.org>
+ Out: 450 4.7.1 <pat@example.org>: Recipient address rejected: try later
+ In:  QUIT
+ Out: 221 2.0.0 Bye
+"""
+
+
+def test_postfix_server_notice_transcript() -> None:
+    parsed = _parse("postfix", POSTFIX_SERVER_NOTICE)
+    (ev,) = parsed.evidence
+    assert (ev.recipient, ev.command, ev.replycode, ev.status) == (
+        "pat@example.org", "RCPT", "450", "4.7.1",
+    )
