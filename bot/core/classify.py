@@ -249,7 +249,7 @@ def _retry(klass: DeliveryClass | None, cause: Cause | None) -> bool | None:
     if klass == "permanent":
         return False
     if klass == "transient":
-        return cause.retry if cause is not None else True
+        return reasons.heals_by_waiting(cause)
     return cause.retry if cause is not None else None
 
 

@@ -27,6 +27,7 @@ __all__ = [
     "by_reason",
     "cause",
     "command_reason",
+    "heals_by_waiting",
     "match",
     "prepare",
     "urgency_hint",
@@ -125,6 +126,7 @@ _FOLD = bytes(c if (chr(c).isalnum() or c == 0x5F or c >= 0x80) else 0x20 for c 
 _TEMPORARY: tuple[str, ...] = tuple(_DATA["temporary"])
 _PERMANENT: tuple[str, ...] = tuple(_DATA["permanent"])
 _COMMAND: dict[str, str] = dict(_DATA.get("command", {}))
+_NEVER_HEALS = frozenset(_DATA.get("never_heals", ()))
 
 
 def prepare(text: str) -> str:
@@ -217,6 +219,11 @@ def urgency_hint(low: str) -> DeliveryClass | None:
     if any(p in low for p in _TEMPORARY):
         return "transient"
     return None
+
+
+def heals_by_waiting(cause: Cause | None) -> bool:
+    """Can a temporary failure of this cause pass on a later retry with nobody acting?"""
+    return cause is None or cause.reason not in _NEVER_HEALS
 
 
 def command_reason(command: str | None) -> str | None:
