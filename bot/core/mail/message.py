@@ -31,6 +31,13 @@ _CHARSET_ALIASES = {
 _UNKNOWN_CHARSETS = frozenset({"x-unknown", "unknown-8bit", "unknown", "8bit", "x-user-defined"})
 
 
+#: Japanese charset labels, and the encodings tried in turn when the label is wrong.
+_JAPANESE = frozenset(
+    {"iso-2022-jp", "iso2022_jp", "iso2022_jp_ext", "shift_jis", "cp932", "euc-jp", "euc_jp"}
+)
+_JAPANESE_TRIES = ("iso2022_jp", "utf_8", "euc_jp", "cp932")
+
+
 def decode_bytes(data: bytes, charset: str | None) -> str:
     """Decode with the declared charset, falling back sensibly instead of failing."""
     name = (charset or "").strip().strip('"').lower()
@@ -39,6 +46,12 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
         try:
             return data.decode(name)
         except (LookupError, UnicodeDecodeError):
+            if name in _JAPANESE:  # Japanese carriers often mislabel EUC-JP / Shift_JIS
+                for other in _JAPANESE_TRIES:
+                    try:
+                        return data.decode(other)
+                    except UnicodeDecodeError:
+                        continue
             try:
                 return data.decode(name, errors="replace") if _known(name) else _guess(data)
             except LookupError:
