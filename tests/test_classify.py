@@ -138,3 +138,11 @@ def test_recipient_and_provider_are_named() -> None:
 def test_actions_are_deduplicated_and_bounded() -> None:
     verdict = classify(Evidence(diagnostic="550 5.7.1 blocked using zen.spamhaus.org"))
     assert len(verdict.actions) == len(set(verdict.actions)) <= 5
+
+
+def test_unknown_user_after_data_is_a_filter() -> None:
+    verdict = classify(Evidence(diagnostic="550 5.1.1 User unknown", command="DATA"))
+    assert verdict.reason == "filtered"
+    assert classify(Evidence(diagnostic="550 5.1.1 User unknown", command="RCPT")).reason == (
+        "userunknown"
+    )

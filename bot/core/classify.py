@@ -192,6 +192,9 @@ def _decide(
     else:
         found = reasons.match(low) if low else reasons.MatchResult(None, None)
     if found.strong is not None:
+        if found.strong.reason == "userunknown" and command == "DATA":
+            # Refused only once the content was seen: a filter, not a missing mailbox.
+            return reasons.by_reason("filtered"), "filtered"
         return found.strong, found.strong.reason
     status_reason = st.reason if st is not None else None
     generic = status is not None and _is_generic(status)
