@@ -14,8 +14,8 @@ import re
 from functools import cache
 
 from bot.core.data import load
-from bot.core.mail.common import find_replycode, find_status, normalize_space
-from bot.core.mail.formats.rfc3464 import dsn_evidence
+from bot.core.mail.common import find_replycode, find_status, normalize_space, strip_address
+from bot.core.mail.formats.rfc3464 import dsn_evidence, dsn_groups
 from bot.core.mail.message import BounceMessage
 from bot.core.model import Evidence
 
@@ -131,3 +131,23 @@ def own_reason(mta: str, text: str | None) -> str | None:
         if any(phrase in low for phrase in phrases):
             return reason
     return None
+
+
+def local_mailers(msg: BounceMessage, evidence: list[Evidence]) -> None:
+    """Recipients whose DSN diagnostic is of type x-unix failed in a local delivery program.
+
+    Unless what the program printed says more (`mta_messages.toml`, ``[x-unix]``), the
+    mailer is the cause. Recipients with an SMTP exchange (a command) are left alone.
+    """
+    text = msg.delivery_status
+    if not text or "x-unix" not in text.lower():
+        return
+    local = {
+        (strip_address(group.get("final-recipient")) or "").lower(): group["diagnostic-code"]
+        for group in dsn_groups(text)
+        if group.get("diagnostic-code", "").lower().startswith("x-unix")
+    }
+    for ev in evidence:
+        said = local.get((ev.recipient or "").lower())
+        if said is not None and ev.reason is None and ev.command is None:
+            ev.reason = own_reason("x-unix", f"{said} {ev.diagnostic or ''}") or "mailererror"

@@ -34,11 +34,12 @@ from bot.core.mail.formats._mta import (
     MAX_REPORT,
     dsn_of,
     finish,
+    local_mailers,
     merge,
     own_reason,
     reply_text,
 )
-from bot.core.mail.formats.rfc3464 import dsn_evidence, dsn_groups
+from bot.core.mail.formats.rfc3464 import dsn_evidence
 from bot.core.mail.message import BounceMessage
 from bot.core.model import Evidence
 
@@ -120,24 +121,8 @@ class Postfix:
             evidence = [Evidence(recipient=a, action="failed") for a in named]
             return Parsed(evidence=evidence, original=original) if evidence else None
         evidence = merge(evidence, dsn, prefer_text=False)
-        _local_mailers(msg, evidence)
+        local_mailers(msg, evidence)
         return Parsed(evidence=evidence, original=original)
-
-
-def _local_mailers(msg: BounceMessage, evidence: list[Evidence]) -> None:
-    """Recipients whose DSN diagnostic is of type x-unix failed in a local delivery program."""
-    text = msg.delivery_status
-    if not text or "x-unix" not in text.lower():
-        return
-    local = {
-        (strip_address(group.get("final-recipient")) or "").lower(): group["diagnostic-code"]
-        for group in dsn_groups(text)
-        if group.get("diagnostic-code", "").lower().startswith("x-unix")
-    }
-    for ev in evidence:
-        said = local.get((ev.recipient or "").lower())
-        if said is not None and ev.reason is None and reply_text(ev.diagnostic) is None:
-            ev.reason = own_reason("x-unix", said) or "mailererror"
 
 
 def _blocks(report: str) -> list[Evidence]:
