@@ -23,6 +23,7 @@ EXPECTED: dict[str, str] = {
     "Exim": "exim",
     "Postfix": "postfix",
     "Sendmail": "sendmail",
+    "OpenSMTPD": "opensmtpd",
     "V5sendmail": "sendmail",
     "qmail": "qmail",
     "X2": "qmail",
@@ -450,3 +451,29 @@ def test_v5_sendmail_summary_lines_and_transcript() -> None:
     assert (tess.recipient, tess.command) == ("tess@example.edu", "RCPT")
     assert tess.remote_mta == "mail.example.edu"
     assert tess.diagnostic == "550 <tess@example.edu>... mailbox disabled"
+
+
+# --------------------------------------------------------------------------- OpenSMTPD
+
+OPENSMTPD = (
+    "From: Mailer Daemon <MAILER-DAEMON@relay.example.org>\r\n"
+    "Subject: Delivery status notification: error\r\n"
+    "\r\n"
+    "    Hi!\r\n\r\n"
+    "    This is the MAILER-DAEMON, please DO NOT REPLY to this email.\r\n\r\n"
+    "    An error has occurred while attempting to deliver a message for\r\n"
+    "    the following list of recipients:\r\n\r\n"
+    "uma@example.net: 552 5.2.2 Mailbox quota exceeded for this user\r\n"
+    "vic@gone.example: Domain does not exist\r\n"
+    "\r\n"
+    "    Below is a copy of the original message:\r\n"
+)
+
+
+def test_opensmtpd_lines_with_crlf() -> None:
+    parsed = _parse("opensmtpd", OPENSMTPD)
+    uma, vic = parsed.evidence
+    assert (uma.recipient, uma.replycode, uma.status, uma.reason) == (
+        "uma@example.net", "552", "5.2.2", None,
+    )
+    assert (vic.recipient, vic.reason, vic.action) == ("vic@gone.example", "hostunknown", "failed")

@@ -14,7 +14,13 @@ import re
 from functools import cache
 
 from bot.core.data import load
-from bot.core.mail.common import find_replycode, find_status, normalize_space, strip_address
+from bot.core.mail.common import (
+    find_replycode,
+    find_status,
+    normalize_space,
+    split_returned,
+    strip_address,
+)
 from bot.core.mail.formats.rfc3464 import dsn_evidence, dsn_groups
 from bot.core.mail.message import BounceMessage
 from bot.core.model import Evidence
@@ -26,6 +32,15 @@ REPLY_START = re.compile(r"(?<![\w.\-\[:/])[245][0-5]\d(?:[ \-]|$)", re.MULTILIN
 STATUS_ONLY = re.compile(r"(?<![\w.])[245]\.\d{1,3}\.\d{1,3}(?![\w.])")
 #: Reports are short; beyond this a text is a returned message or junk.
 MAX_REPORT = 200_000
+
+
+def split_report(msg: BounceMessage) -> tuple[str, str]:
+    """(report text, returned message text) of a plain-text bounce, with LF newlines only."""
+    body = msg.body
+    if "\r" in body:
+        body = body.replace("\r\n", "\n").replace("\r", "\n")
+    report, tail = split_returned(body)
+    return report[:MAX_REPORT], tail
 
 
 def reply_text(text: str | None) -> str | None:

@@ -24,17 +24,16 @@ from bot.core.mail.common import (
     normalize_space,
     original_from_headers,
     smtp_command,
-    split_returned,
     strip_address,
 )
 from bot.core.mail.detector import Parsed
 from bot.core.mail.formats._mta import (
-    MAX_REPORT,
     dsn_of,
     finish,
     merge,
     own_reason,
     reply_text,
+    split_report,
 )
 from bot.core.mail.message import BounceMessage
 from bot.core.model import Evidence
@@ -90,8 +89,7 @@ class Exim:
         return _SUBJECT.match(msg.subject) is not None and "daemon" in msg.sender.lower()
 
     def parse(self, msg: BounceMessage) -> Parsed | None:
-        report, tail = split_returned(msg.body)
-        report = report[:MAX_REPORT]
+        report, tail = split_report(msg)
         anchor = _ANCHOR.search(report)
         if anchor is None:
             return None

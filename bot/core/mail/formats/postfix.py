@@ -26,7 +26,6 @@ from bot.core.mail.common import (
     original_from_headers,
     original_recipients,
     smtp_command,
-    split_returned,
     strip_address,
 )
 from bot.core.mail.detector import Parsed
@@ -38,6 +37,7 @@ from bot.core.mail.formats._mta import (
     merge,
     own_reason,
     reply_text,
+    split_report,
 )
 from bot.core.mail.formats.rfc3464 import dsn_evidence
 from bot.core.mail.message import BounceMessage
@@ -99,8 +99,7 @@ class Postfix:
         return "(mail delivery system)" in msg.sender.lower()
 
     def parse(self, msg: BounceMessage) -> Parsed | None:
-        report, tail = split_returned(msg.body)
-        report = report[:MAX_REPORT]
+        report, tail = split_report(msg)
         original = original_from_headers(msg.returned or tail)
         if _INTRO.search(report) is None:
             transcript = _TRANSCRIPT.search(report)

@@ -25,11 +25,10 @@ from bot.core.mail.common import (
     find_status,
     normalize_space,
     original_from_headers,
-    split_returned,
     strip_address,
 )
 from bot.core.mail.detector import Parsed
-from bot.core.mail.formats._mta import MAX_REPORT, finish, own_reason, reply_text
+from bot.core.mail.formats._mta import finish, own_reason, reply_text, split_report
 from bot.core.mail.message import BounceMessage
 from bot.core.model import Evidence
 
@@ -83,8 +82,7 @@ class Qmail:
         )
 
     def parse(self, msg: BounceMessage) -> Parsed | None:
-        report, tail = split_returned(msg.body)
-        report = report[:MAX_REPORT]
+        report, tail = split_report(msg)
         intro = _INTRO.search(report)
         if intro is None:
             return None

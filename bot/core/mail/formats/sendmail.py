@@ -32,17 +32,16 @@ from bot.core.mail.common import (
     original_from_headers,
     original_recipients,
     smtp_command,
-    split_returned,
     strip_address,
 )
 from bot.core.mail.detector import Parsed
 from bot.core.mail.formats._mta import (
-    MAX_REPORT,
     dsn_of,
     finish,
     local_mailers,
     merge,
     own_reason,
+    split_report,
 )
 from bot.core.mail.formats.rfc3464 import dsn_evidence
 from bot.core.mail.message import BounceMessage
@@ -66,7 +65,7 @@ _HOST_LINE = re.compile(
 _LOOSE_DSN = re.compile(r"^Final-Recipient:", re.IGNORECASE | re.MULTILINE)
 _IGNORED_COMMANDS = ("QUIT", "RSET", "NOOP")
 _WORD = re.compile(r"[^\W\d_]{2,}")
-_OWN_REPLY = re.compile(r"^[45]\d\d[ \-][45]\.\d{1,3}\.\d{1,3}[ \t]+\S")
+_OWN_REPLY = re.compile(r"^[45]\d\d[ \-]\S")
 _CONTINUATION = re.compile(r"[245]\d\d-")
 
 
@@ -91,8 +90,7 @@ class Sendmail:
         return "mail delivery subsystem" in msg.sender.lower()
 
     def parse(self, msg: BounceMessage) -> Parsed | None:
-        report, tail = split_returned(msg.body)
-        report = report[:MAX_REPORT]
+        report, tail = split_report(msg)
         transcript = _TRANSCRIPT.search(report)
         head = _ADDRESSES_HEAD.search(report)
         if transcript is None and head is None:
@@ -178,7 +176,7 @@ def _listed(report: str, head: re.Match[str]) -> list[tuple[str, str]]:
             continue
         if text.startswith("(") or line[:1] in " \t":
             continue
-        address = strip_address(text) or text.strip("<>\"")
+        address = strip_address(text) or text.strip('<>"')
         if address:
             out.append((address, ""))
         if len(out) >= 10_000:
