@@ -24,6 +24,7 @@ EXPECTED: dict[str, str] = {
     "Postfix": "postfix",
     "Sendmail": "sendmail",
     "OpenSMTPD": "opensmtpd",
+    "FML": "fml",
     "V5sendmail": "sendmail",
     "qmail": "qmail",
     "X2": "qmail",
@@ -477,3 +478,28 @@ def test_opensmtpd_lines_with_crlf() -> None:
         "uma@example.net", "552", "5.2.2", None,
     )
     assert (vic.recipient, vic.reason, vic.action) == ("vic@gone.example", "hostunknown", "failed")
+
+
+# --------------------------------------------------------------------------- fml
+
+FML_NOTICE = """\
+From: books-admin@lists.example.org
+To: walt@example.com
+Subject: You walt@example.com are not member (books ML)
+X-MLServer: fml [fml 4.0.3 release]
+
+You are not a member of this mailing list <books@lists.example.org>.
+"""
+
+
+def test_fml_refusal_names_the_poster() -> None:
+    parsed = _parse("fml", FML_NOTICE)
+    (ev,) = parsed.evidence
+    assert (ev.recipient, ev.reason) == ("walt@example.com", "rejected")
+
+
+def test_fml_ordinary_post_is_not_a_bounce() -> None:
+    text = FML_NOTICE.replace("are not member", "digest").replace(
+        "You are not a member of this mailing list", "Welcome to the digest of"
+    )
+    assert _detector("fml").parse(BounceMessage.from_text(text)) is None
