@@ -25,6 +25,13 @@ EXPECTED: dict[str, str] = {
     "Sendmail": "sendmail",
     "OpenSMTPD": "opensmtpd",
     "FML": "fml",
+    "Domino": "domino",
+    "IMailServer": "imailserver",
+    "X3": "x3",
+    "Verizon": "verizon",
+    "Biglobe": "biglobe",
+    "EinsUndEins": "exim",
+    "Activehunter": "sendmail",
     "V5sendmail": "sendmail",
     "qmail": "qmail",
     "X2": "qmail",
@@ -503,3 +510,88 @@ def test_fml_ordinary_post_is_not_a_bounce() -> None:
         "You are not a member of this mailing list", "Welcome to the digest of"
     )
     assert _detector("fml").parse(BounceMessage.from_text(text)) is None
+
+
+# --------------------------------------------------------------------------- smaller formats
+
+DOMINO = """\
+From: Postmaster@notes.example.com
+Subject: DELIVERY FAILURE: User Yuki Tanaka (yuki@notes.example.com) not listed in Domino Directory
+
+Your message
+
+  Subject: budget
+
+was not delivered to:
+
+  yuki@notes.example.com
+
+because:
+
+  User Yuki Tanaka (yuki@notes.example.com) not listed in Domino Directory
+"""
+
+
+def test_domino_because_block() -> None:
+    (ev,) = _parse("domino", DOMINO).evidence
+    assert (ev.recipient, ev.reason) == ("yuki@notes.example.com", "userunknown")
+    assert ev.diagnostic.endswith("not listed in Domino Directory")
+
+
+IMAIL = """\
+From: "Postmaster" <postmaster@imail.example.com>
+Subject: Undeliverable Mail
+X-Mailer: <SMTP32 v8.15>
+
+User mailbox exceeds allowed size: zoe@imail.example.com
+Unknown user: amy@imail.example.com
+"""
+
+
+def test_imail_one_line_per_recipient() -> None:
+    zoe, amy = _parse("imailserver", IMAIL).evidence
+    assert (zoe.recipient, zoe.reason) == ("zoe@imail.example.com", "mailboxfull")
+    assert (amy.recipient, amy.reason) == ("amy@imail.example.com", "userunknown")
+
+
+X3_NOTICE = """\
+From: Mail Delivery System <Mail.Delivery.System@gw.example.com>
+Subject: Delivery status notification
+
+============================================================================
+      This is an automatically generated Delivery Status Notification.
+============================================================================
+
+Delivery to the following recipients failed permanently:
+
+   * bea@example.org
+
+============================================================================
+                             Technical details:
+SMTP:RCPT host 198.51.100.4: 550 5.1.1 <bea@example.org>... User unknown
+============================================================================
+"""
+
+
+def test_x3_technical_details() -> None:
+    (ev,) = _parse("x3", X3_NOTICE).evidence
+    assert (ev.recipient, ev.command, ev.remote_mta) == ("bea@example.org", "RCPT", "198.51.100.4")
+    assert (ev.replycode, ev.status) == ("550", "5.1.1")
+
+
+VERIZON = """\
+From: post_master@vtext.com
+Subject: Re: hi
+
+Error: Invalid user address
+Error message below:
+550 - Requested action not taken: no such user here
+Message details:
+  MAIL FROM: shop@example.org
+  RCPT TO: 5550100@vtext.com
+"""
+
+
+def test_verizon_gateway_envelope() -> None:
+    (ev,) = _parse("verizon", VERIZON).evidence
+    assert (ev.recipient, ev.replycode, ev.command) == ("5550100@vtext.com", "550", "RCPT")

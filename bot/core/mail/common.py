@@ -256,6 +256,7 @@ _COMMANDS: tuple[tuple[str, str], ...] = (
     ("bdat", "DATA"),
     ("data", "DATA"),
     ("message body", "DATA"),
+    ("text", "DATA"),  # "for TEXT command": the message text, i.e. DATA
     ("sent the message", "DATA"),
     ("rcpt", "RCPT"),
     ("recipient", "RCPT"),

@@ -45,7 +45,7 @@ _SUBJECT = re.compile(
 )
 #: The line after which the recipient blocks start.
 _ANCHOR = re.compile(
-    r"address(?:es|\(es\))?[ \t]+failed:|"
+    r"address(?:es|\(es\))?\s+failed:|"
     r"(?:address|addresses|address\(es\))[ \t]+to[ \t]+which[ \t]+the[ \t]+message[ \t]+has[ \t]+"
     r"not[ \t]+yet[ \t]+been[ \t]+delivered[ \t]+(?:is|are):|"
     r"incorrectly[ \t]+constructed:",
@@ -66,15 +66,17 @@ _GENERATED_BY = re.compile(
     r"\(?(?:ultimately )?generated (?:by|from) <?([^\s<>()]+@[^\s<>()]+?)>?\)?(?=\s|$)"
 )
 _SMTP_ERROR = re.compile(
-    r"(?:SMTP|LMTP) error from remote (?:mail server|mailer|server)[ \t]+after[ \t]+"
-    r"(.{1,300}?):(?=\s|$)",
+    r"(?:SMTP|LMTP) error from remote (?:mail server|mailer|server)[ \t]+(?:after|for)[ \t]+"
+    r"(.{1,300}?)(?:[ \t]+command)?[:,](?=\s|$)",
     re.IGNORECASE,
 )
 _HOST = re.compile(
-    r"\bhost[ \t]+([A-Za-z0-9][A-Za-z0-9.\-]{0,253})[ \t]+\[[0-9A-Fa-f:.]{2,45}\](?::\d+)?:?"
+    r"\bhost:?[ \t]+([A-Za-z0-9][A-Za-z0-9.\-]{0,253})[ \t]+"
+    r"(?:\[[0-9A-Fa-f:.]{2,45}\]|\([0-9A-Fa-f:.]{2,45}\))(?::\d+)?:?"
 )
 _DELAY_REASON = re.compile(r"\bDelay reason:[ \t]*", re.IGNORECASE)
 _INDENT = re.compile(r"^([ \t]*)")
+_FOLLOWING_REASON = re.compile(r"^For the following reasons?:", re.IGNORECASE)
 
 
 class Exim:
@@ -115,6 +117,7 @@ class Exim:
 def _blocks(text: str) -> list[tuple[str, list[str]]]:
     """(address line, detail lines) per recipient, up to the end of the list."""
     blocks: list[tuple[str, list[str]]] = []
+    reason_follows = False
     for line in text.splitlines():
         if not line.strip():
             continue
@@ -122,7 +125,14 @@ def _blocks(text: str) -> list[tuple[str, list[str]]]:
             break
         indent = len(_INDENT.match(line).group(1).expandtabs())  # type: ignore[union-attr]
         body = line.strip()
-        detail = indent >= 4 or body.startswith(("host ", "SMTP error", "(", "LMTP error"))
+        if _FOLLOWING_REASON.match(body):  # 1&1's layout: the reason below its own heading
+            reason_follows = True
+            continue
+        detail = (
+            reason_follows
+            or indent >= 4
+            or body.startswith(("host ", "SMTP error", "(", "LMTP error"))
+        )
         if blocks and detail:
             blocks[-1][1].append(body)
             continue
