@@ -32,6 +32,7 @@ EXPECTED: dict[str, str] = {
     "Biglobe": "biglobe",
     "EinsUndEins": "exim",
     "Activehunter": "sendmail",
+    "X6": "x6",
     "V5sendmail": "sendmail",
     "qmail": "qmail",
     "X2": "qmail",
@@ -595,3 +596,34 @@ Message details:
 def test_verizon_gateway_envelope() -> None:
     (ev,) = _parse("verizon", VERIZON).evidence
     assert (ev.recipient, ev.replycode, ev.command) == ("5550100@vtext.com", "550", "RCPT")
+
+
+# --------------------------------------------------------------------------- linear time
+
+_JUNK = {
+    "address lines": "<a@b.example>:\n",
+    "replies": "<<< 550-",
+    "summaries": "a.b@c.example... 550 x\n",
+    "digits": "5",
+    "dots": ".",
+}
+
+
+@pytest.mark.parametrize("junk", sorted(_JUNK))
+def test_every_mta_parser_is_linear(junk: str) -> None:
+    """10x the input costs about 10x the time (a ratio, never an absolute time)."""
+    import time
+
+    unit = _JUNK[junk]
+    heads = [EXIM_TWO.split("\n\n", 1)[0], QMAIL, POSTFIX_PLAIN, SENDMAIL_V5, OPENSMTPD, X3_NOTICE]
+    names = {d.name for d in detectors()} & set(EXPECTED.values())
+    for name in sorted(names):
+        detector = _detector(name)
+        spent = []
+        for size in (20_000, 200_000):
+            text = "\n".join(heads) + "\n" + unit * (size // len(unit))
+            msg = BounceMessage.from_text(text)
+            start = time.perf_counter()
+            detector.parse(msg)
+            spent.append(time.perf_counter() - start)
+        assert spent[1] < max(spent[0], 0.002) * 40, (name, junk, spent)
