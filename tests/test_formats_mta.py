@@ -392,6 +392,68 @@ def test_postfix_server_notice_transcript() -> None:
     )
 
 
+POSTFIX_DELAYED = """\
+From: MAILER-DAEMON@out.example.org (Mail Delivery System)
+Subject: Delayed Mail (still being retried)
+
+This is the mail system at host out.example.org.
+
+####################################################################
+# THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND YOUR MESSAGE. #
+####################################################################
+
+                   The mail system
+
+<carl@example.com>: conversation with mx.example.com[203.0.113.7] timed out
+    while receiving the initial server greeting
+"""
+
+
+def test_postfix_delay_warning_without_dsn() -> None:
+    (ev,) = _parse("postfix", POSTFIX_DELAYED).evidence
+    assert (ev.recipient, ev.action, ev.command, ev.remote_mta) == (
+        "carl@example.com", "delayed", "CONN", "mx.example.com",
+    )
+
+
+def test_postfix_success_report() -> None:
+    text = POSTFIX_DELAYED.replace(
+        "Delayed Mail (still being retried)", "Successful Mail Delivery Report"
+    )
+    text = text.split("<carl@", 1)[0] + (
+        "<carl@example.com>: delivery via mx.example.com[203.0.113.7]:25: 250 2.0.0 Ok:\n"
+        "    queued as 4XyZ\n"
+    )
+    text = text.replace("THIS IS A WARNING ONLY.", "Your message was successfully delivered to")
+    (ev,) = _parse("postfix", text).evidence
+    assert (ev.action, ev.replycode, ev.status) == ("delivered", "250", "2.0.0")
+
+
+EXIM_PIPELINED = """\
+From: Mail Delivery System <Mailer-Daemon@a.example>
+Subject: Mail delivery failed: returning message to sender
+
+This message was created automatically by mail delivery software.
+
+A message that you sent could not be delivered to one or more of its
+recipients. This is a permanent error. The following address(es) failed:
+
+  dan@example.net
+    host mx.example.net [192.0.2.5]
+    SMTP error from remote mail server after pipelined RCPT TO:<dan@example.net>:
+    550 5.1.1 <dan@example.net>: Recipient address rejected: User unknown
+  eve@nowhere.invalid
+    Unrouteable address
+"""
+
+
+def test_exim_pipelined_rcpt_and_unrouteable() -> None:
+    dan, eve = _parse("exim", EXIM_PIPELINED).evidence
+    assert (dan.command, dan.replycode, dan.status, dan.reason) == ("RCPT", "550", "5.1.1", None)
+    assert (eve.recipient, eve.reason) == ("eve@nowhere.invalid", "hostunknown")
+    assert eve.replycode is None
+
+
 # --------------------------------------------------------------------------- Sendmail
 
 SENDMAIL = """\

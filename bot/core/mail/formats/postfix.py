@@ -78,6 +78,8 @@ _CONNECT = re.compile(
     r"\b(?:connect to|lost connection with|conversation with)[ \t]+(\S{1,255}?)\[", re.IGNORECASE
 )
 
+_DELIVERED = re.compile(r"was successfully delivered to", re.IGNORECASE)
+_WARNING = re.compile(r"THIS IS A WARNING ONLY", re.IGNORECASE)
 _LOOSE_DSN = re.compile(r"^Final-Recipient:", re.IGNORECASE | re.MULTILINE)
 _UNAVAILABLE = re.compile(r"Delivery report unavailable", re.IGNORECASE)
 
@@ -120,8 +122,21 @@ class Postfix:
             evidence = [Evidence(recipient=a, action="failed") for a in named]
             return Parsed(evidence=evidence, original=original) if evidence else None
         evidence = merge(evidence, dsn, prefer_text=False)
+        action = _action(msg.subject, report)
+        for ev in evidence:  # without a DSN part, the report's kind says what happened
+            ev.action = ev.action or action
         local_mailers(msg, evidence)
         return Parsed(evidence=evidence, original=original)
+
+
+def _action(subject: str, report: str) -> str:
+    """failed, delayed or delivered, from Postfix's Subject and banner."""
+    low = subject.lower()
+    if low.startswith("successful mail delivery") or _DELIVERED.search(report) is not None:
+        return "delivered"
+    if low.startswith("delayed mail") or _WARNING.search(report) is not None:
+        return "delayed"
+    return "failed"
 
 
 def _blocks(report: str) -> list[Evidence]:
