@@ -33,6 +33,7 @@ EXPECTED: dict[str, str] = {
     "EinsUndEins": "exim",
     "Activehunter": "sendmail",
     "X6": "x6",
+    "MailMarshalSMTP": "mailmarshal",
     "V5sendmail": "sendmail",
     "qmail": "qmail",
     "X2": "qmail",
@@ -658,6 +659,37 @@ Message details:
 def test_verizon_gateway_envelope() -> None:
     (ev,) = _parse("verizon", VERIZON).evidence
     assert (ev.recipient, ev.replycode, ev.command) == ("5550100@vtext.com", "550", "RCPT")
+
+
+MAILMARSHAL = """\
+From: postmaster@gw.example.com
+Subject: Undeliverable Mail: "report"
+
+Your message:
+   From:    fay@example.com
+   Subject: report
+
+Could not be delivered because of
+
+550 5.1.1 User unknown
+
+The following recipients were affected:
+    gus@example.net
+
+Additional Information
+======================
+Original Sender:    <fay@example.com>
+Remote-MTA:         <203.0.113.2>
+"""
+
+
+def test_mailmarshal_notice_and_not_imail() -> None:
+    (ev,) = _parse("mailmarshal", MAILMARSHAL).evidence
+    assert (ev.recipient, ev.replycode, ev.status, ev.remote_mta) == (
+        "gus@example.net", "550", "5.1.1", "203.0.113.2",
+    )
+    # "Original Sender: <a@b>" is a field, not IMail's "reason: address" line.
+    assert _detector("imailserver").parse(BounceMessage.from_text(MAILMARSHAL)) is None
 
 
 # --------------------------------------------------------------------------- linear time

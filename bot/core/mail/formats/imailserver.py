@@ -39,9 +39,14 @@ class IMailServer:
         return "smtp32" in mailer or "imail" in mailer
 
     def parse(self, msg: BounceMessage) -> Parsed | None:
-        if not self.sniff(msg) and not msg.subject.lower().startswith("undeliverable mail"):
-            return None
         report, tail = split_report(msg)
+        if not self.sniff(msg):
+            # Without IMail's X-Mailer, only its layout: the first line is "why: address".
+            first = next((line for line in report.splitlines() if line.strip()), "")
+            if not msg.subject.lower().startswith("undeliverable mail") or not (
+                _LINE.match(first) or _UNDELIVERABLE.match(first)
+            ):
+                return None
         evidence: list[Evidence] = []
         for line in report.splitlines()[:2000]:
             match = _LINE.match(line)
