@@ -164,9 +164,12 @@ def _current(msg: BounceMessage, report: str) -> list[Evidence]:
         remote = _REMOTE_RESPONSE.search(response.group(0)) is not None
     else:
         diagnostic, command, remote = None, None, False
-    recipients = _failed_recipients(msg) or [
+    named = [
         a for a in (strip_address(m.group(1)) for m in _SENTENCE_ADDRESS.finditer(explanation)) if a
     ]
+    if response is None and not named:
+        return []  # neither a reply nor Gmail's "wasn't delivered to ..." sentence
+    recipients = _failed_recipients(msg) or named
     if not recipients:
         return []
     temporary = _TEMPORARY.search(title.group(1) + " " + explanation) is not None

@@ -5,8 +5,9 @@ it, lists a few possible causes and points at the Groups help centre. The group'
 address is in ``X-Failed-Recipients`` (the text names only the group's short name, in
 whatever language the poster uses). The group refused the message: reason ``rejected``.
 
-Recognised without reading the language: Google's mailer-daemon, a failed recipient
-on a Groups domain or the Groups help-centre link, and no SMTP reply in the text.
+Recognised without reading the language: Google's mailer-daemon, the Groups help-centre
+link, and a failed recipient on a Groups domain (or, for a group on the sender's own
+domain, no remote reply in the text).
 """
 
 from __future__ import annotations
@@ -27,6 +28,11 @@ from bot.core.model import Evidence
 
 _HELP = re.compile(r"https?://groups\.google\.[a-z.]{2,12}/support", re.IGNORECASE)
 _GROUPS_DOMAIN = re.compile(r"@googlegroups\.com$|@groups\.", re.IGNORECASE)
+#: What Gmail's delivery failures say and Groups' refusals do not: a remote reply.
+_DELIVERY = re.compile(
+    r"^[ \t]*The (?:response|error)[^\n]{0,40} was:|(?<![\w.\-])[245][0-5]\d[ \-][245]\.\d",
+    re.IGNORECASE | re.MULTILINE,
+)
 #: Lines of the notice that are the list of possible causes or the sign-off.
 _BULLET = re.compile(r"^[ \t]*\*[ \t]")
 
@@ -50,6 +56,8 @@ class GoogleGroups:
         failed = _failed(msg)
         if help_link is None or not failed:
             return None
+        if not any(_GROUPS_DOMAIN.search(a) for a in failed) and _DELIVERY.search(report):
+            return None  # a group on the sender's own domain, but this is a delivery failure
         diagnostic = _explanation(report[: help_link.start()])
         evidence = [
             Evidence(recipient=a, diagnostic=diagnostic, action="failed", reason="rejected")
