@@ -34,6 +34,7 @@ EXPECTED: dict[str, str] = {
     "Activehunter": "sendmail",
     "X6": "x6",
     "MailMarshalSMTP": "mailmarshal",
+    "MessagingServer": "messagingserver",
     "V5sendmail": "sendmail",
     "qmail": "qmail",
     "X2": "qmail",
@@ -690,6 +691,39 @@ def test_mailmarshal_notice_and_not_imail() -> None:
     )
     # "Original Sender: <a@b>" is a field, not IMail's "reason: address" line.
     assert _detector("imailserver").parse(BounceMessage.from_text(MAILMARSHAL)) is None
+
+
+MESSAGING_SERVER = """\
+From: Internet Mail Delivery <postmaster@ms.example.com>
+Subject: Delivery Notification: Delivery has failed
+
+This report relates to a message you sent with the following header fields:
+
+  Message-id: <x1@example.com>
+  To: hal@example.net, ida@example.org
+
+Your message cannot be delivered to the following recipients:
+
+  Recipient address: hal@example.net
+  Reason: Server rejected MAIL FROM address
+  Diagnostic code: smtp;553 5.1.8 Sender domain does not exist
+  Remote system: dns;mx.example.net (TCP|192.0.2.1|41000|198.51.100.2|25)
+
+  Recipient address: @relay.example:ida@internal
+  Original address: ida@example.org
+  Reason: Illegal host/domain name found
+
+Delivery attempt history for your mail:
+"""
+
+
+def test_messaging_server_fields_and_source_routes() -> None:
+    hal, ida = _parse("messagingserver", MESSAGING_SERVER).evidence
+    assert (hal.recipient, hal.command, hal.replycode, hal.status) == (
+        "hal@example.net", "MAIL", "553", "5.1.8",
+    )
+    assert hal.remote_mta == "mx.example.net"
+    assert (ida.recipient, ida.reason) == ("ida@example.org", "hostunknown")
 
 
 # --------------------------------------------------------------------------- linear time
