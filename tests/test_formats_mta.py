@@ -35,6 +35,7 @@ EXPECTED: dict[str, str] = {
     "X6": "x6",
     "MailMarshalSMTP": "mailmarshal",
     "MessagingServer": "messagingserver",
+    "MXLogic": "exim",
     "V5sendmail": "sendmail",
     "qmail": "qmail",
     "X2": "qmail",

@@ -101,9 +101,11 @@ class Exim:
         action = "delayed" if _DELAYED.search(anchor.group(0)) else "failed"
         generated = _generated_text(report)
         evidence: list[Evidence] = []
+        seen: set[str] = set()
         for index, (head, details) in enumerate(blocks):
             ev = _evidence(head, details, failed, index, len(blocks), generated)
-            if ev is not None:
+            if ev is not None and (ev.recipient or "").lower() not in seen:
+                seen.add((ev.recipient or "").lower())  # a repeated address adds nothing
                 ev.action = action
                 evidence.append(finish(ev))
         if not evidence and failed:
