@@ -36,6 +36,7 @@ EXPECTED: dict[str, str] = {
     "MailMarshalSMTP": "mailmarshal",
     "MessagingServer": "messagingserver",
     "MXLogic": "exim",
+    "Amavis": "amavis",
     "V5sendmail": "sendmail",
     "qmail": "qmail",
     "X2": "qmail",
@@ -725,6 +726,25 @@ def test_messaging_server_fields_and_source_routes() -> None:
     )
     assert hal.remote_mta == "mx.example.net"
     assert (ida.recipient, ida.reason) == ("ida@example.org", "hostunknown")
+
+
+AMAVIS_UBE = """\
+From: "Content-filter at mx.example.com" <postmaster@mx.example.com>
+Subject: Considered UNSOLICITED BULK EMAIL, apparently from you
+
+A message from <news@example.org> to:
+-> jon@example.com
+-> kim@example.com
+
+was considered unsolicited bulk e-mail (UBE).
+"""
+
+
+def test_amavis_verdict_names_every_recipient() -> None:
+    jon, kim = _parse("amavis", AMAVIS_UBE).evidence
+    assert (jon.recipient, jon.reason, kim.recipient) == (
+        "jon@example.com", "spamdetected", "kim@example.com",
+    )
 
 
 # --------------------------------------------------------------------------- linear time
