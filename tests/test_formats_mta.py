@@ -37,6 +37,7 @@ EXPECTED: dict[str, str] = {
     "MessagingServer": "messagingserver",
     "MXLogic": "exim",
     "Amavis": "amavis",
+    "SurfControl": "surfcontrol",
     "V5sendmail": "sendmail",
     "qmail": "qmail",
     "X2": "qmail",
@@ -744,6 +745,31 @@ def test_amavis_verdict_names_every_recipient() -> None:
     jon, kim = _parse("amavis", AMAVIS_UBE).evidence
     assert (jon.recipient, jon.reason, kim.recipient) == (
         "jon@example.com", "spamdetected", "kim@example.com",
+    )
+
+
+SURFCONTROL = """\
+From: <MAILER-DAEMON@filter.example.com>
+Subject: hello
+X-Mailer: SurfControl E-mail Filter
+
+Your message could not be sent.
+A transcript of the attempts to send the message follows.
+The number of attempts made: 2
+Addressed To: lea@example.net
+
+Failed to send to identified host,
+lea@example.net: [192.0.2.5], 451 4.3.2 Please try again later
+Failed to send to identified host,
+lea@example.net: [192.0.2.6], 550 5.1.1 No such user
+--- Message non-deliverable.
+"""
+
+
+def test_surfcontrol_last_attempt_wins() -> None:
+    (ev,) = _parse("surfcontrol", SURFCONTROL).evidence
+    assert (ev.recipient, ev.remote_mta, ev.replycode, ev.status) == (
+        "lea@example.net", "192.0.2.6", "550", "5.1.1",
     )
 
 
