@@ -38,6 +38,7 @@ EXPECTED: dict[str, str] = {
     "MXLogic": "exim",
     "Amavis": "amavis",
     "SurfControl": "surfcontrol",
+    "Bigfoot": "sendmail",
     "V5sendmail": "sendmail",
     "qmail": "qmail",
     "X2": "qmail",

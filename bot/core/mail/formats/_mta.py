@@ -35,12 +35,23 @@ MAX_REPORT = 200_000
 
 
 def split_report(msg: BounceMessage) -> tuple[str, str]:
-    """(report text, returned message text) of a plain-text bounce, with LF newlines only."""
+    """(report text, returned message text) of a plain-text bounce, with LF newlines only.
+
+    Computed once per message: scan may ask every MTA format about the same message.
+    """
+    cached: tuple[str, str] | None = msg.__dict__.get(_REPORT_KEY)
+    if cached is not None:
+        return cached
     body = msg.body
     if "\r" in body:
         body = body.replace("\r\n", "\n").replace("\r", "\n")
     report, tail = split_returned(body)
-    return report[:MAX_REPORT], tail
+    result = (report[:MAX_REPORT], tail)
+    msg.__dict__[_REPORT_KEY] = result
+    return result
+
+
+_REPORT_KEY = "_mta_split_report"
 
 
 def reply_text(text: str | None) -> str | None:
