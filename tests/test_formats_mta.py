@@ -209,6 +209,33 @@ def test_exim_ignores_other_mail() -> None:
     assert _detector("exim").parse(BounceMessage.from_text(text)) is None
 
 
+EXIM_UNINDENTED = """\
+From: "Mail Delivery System" <mailer-daemon@mail.example.de>
+Subject: Mail delivery failed: returning message to sender
+
+This message was created automatically by mail delivery software.
+
+A message that you sent could not be delivered to one or more of
+its recipients. This is a permanent error. The following address
+failed:
+
+"max@example.jp":
+SMTP error from remote server after RCPT command:
+host: mx.example.jp
+5.1.1 <max@example.jp>... User Unknown
+
+--- The header of the original message is following. ---
+"""
+
+
+def test_exim_based_layout_without_indentation() -> None:
+    (ev,) = _parse("exim", EXIM_UNINDENTED).evidence
+    assert (ev.recipient, ev.command, ev.remote_mta, ev.status) == (
+        "max@example.jp", "RCPT", "mx.example.jp", "5.1.1",
+    )
+    assert ev.diagnostic == "5.1.1 <max@example.jp>... User Unknown"
+
+
 # --------------------------------------------------------------------------- qmail
 
 QMAIL = """\

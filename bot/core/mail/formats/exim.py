@@ -74,6 +74,7 @@ _HOST = re.compile(
     r"\bhost:?[ \t]+([A-Za-z0-9][A-Za-z0-9.\-]{0,253})[ \t]+"
     r"(?:\[[0-9A-Fa-f:.]{2,45}\]|\([0-9A-Fa-f:.]{2,45}\))(?::\d+)?:?"
 )
+_HOST_BARE = re.compile(r"\bhost:[ \t]+([A-Za-z0-9][A-Za-z0-9.\-]{0,253})(?=\s|$)")
 _DELAY_REASON = re.compile(r"\bDelay reason:[ \t]*", re.IGNORECASE)
 _INDENT = re.compile(r"^([ \t]*)")
 _FOLLOWING_REASON = re.compile(r"^For the following reasons?:", re.IGNORECASE)
@@ -120,8 +121,10 @@ def _blocks(text: str) -> list[tuple[str, list[str]]]:
     """(address line, detail lines) per recipient, up to the end of the list."""
     blocks: list[tuple[str, list[str]]] = []
     reason_follows = False
+    after_blank = False
     for line in text.splitlines():
         if not line.strip():
+            after_blank = True
             continue
         if _STOP.match(line):
             break
@@ -133,13 +136,18 @@ def _blocks(text: str) -> list[tuple[str, list[str]]]:
         detail = (
             reason_follows
             or indent >= 4
-            or body.startswith(("host ", "SMTP error", "(", "LMTP error"))
+            or body.startswith(("host ", "host:", "SMTP error", "(", "LMTP error"))
         )
-        if blocks and detail:
-            blocks[-1][1].append(body)
-            continue
         bare_local = 0 < indent < 4 and len(body.split()) == 1
-        if not (_starts_address(body) or bare_local):
+        starts = _starts_address(body) or bare_local
+        # Some Exim-based layouts (GMX) do not indent: lines right under an address
+        # (no blank line between) still belong to it.
+        if blocks and (detail or not (starts or after_blank)):
+            blocks[-1][1].append(body)
+            after_blank = False
+            continue
+        after_blank = False
+        if not starts:
             if blocks:
                 break  # prose after the list
             continue
@@ -176,7 +184,7 @@ def _evidence(
     local = _LOCAL_DELIVERY.match(head) is not None
     command = None
     remote_mta = None
-    host = _HOST.search(text)
+    host = _HOST.search(text) or _HOST_BARE.search(text)
     if host is not None:
         remote_mta = host.group(1)
         text = text[: host.start()] + " " + text[host.end() :]
