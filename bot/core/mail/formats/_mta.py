@@ -67,13 +67,25 @@ def reply_text(text: str | None) -> str | None:
 def finish(ev: Evidence) -> Evidence:
     """Reply code and enhanced status read from the diagnostic where the format gave none."""
     if ev.diagnostic:
-        if ev.replycode is None:
-            match = REPLY_START.search(ev.diagnostic)
-            if match is not None and match.start() < 200:
-                ev.replycode = find_replycode(ev.diagnostic[match.start() :])
         if ev.status is None:
             ev.status = find_status(ev.diagnostic)
+        if ev.replycode is None:
+            ev.replycode = _reply_code(ev.diagnostic, ev.status)
     return ev
+
+
+def _reply_code(text: str, status: str | None) -> str | None:
+    """The reply's code: an error code (4xx/5xx) beats a greeting (``220-… 421 …``), and
+    one of the enhanced status's class beats one of another."""
+    codes = [m.group(0)[:3] for m in REPLY_START.finditer(text[:300])]
+    if not codes:
+        return None
+    errors = [code for code in codes if code[0] in "45"] or codes
+    if status:
+        same = [code for code in errors if code[0] == status[0]]
+        if same:
+            return same[0]
+    return errors[0]
 
 
 def dsn_of(msg: BounceMessage) -> list[Evidence]:

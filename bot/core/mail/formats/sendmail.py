@@ -220,9 +220,10 @@ def _transcript(
     command: str | None = None
     last: _Reply | None = None
     errors: list[_Reply] = []
+    pending: list[str] = []
     for index, (kind, value) in enumerate(events):
         if kind == "host":
-            host, command = value.rstrip("."), None
+            host, command, pending = value.rstrip("."), None, []
         elif kind == "cmd":
             command = value
         elif kind == "reply":
@@ -235,6 +236,8 @@ def _transcript(
             summary = _SUMMARY.match(value)
             if summary is None or not _is_recipient(summary.group(3)):
                 own.append(value)
+                if not _has_reply(value) and _HOST_LINE.match(value) is None:
+                    pending.append(value)  # "mail.local: unknown user: neko" before its summary
                 continue
             recipient = summary.group(3).strip("<>")
             message = summary.group(4).strip()
@@ -244,7 +247,10 @@ def _transcript(
             else:
                 code = " ".join(g for g in summary.group(1, 2) if g)
                 text = message if _has_reply(message) else f"{code} {message}".strip()
+                if not _has_reply(message) and pending:
+                    text = f"{text} {' '.join(pending[-3:])}"  # the local program's own words
                 entry = (_after_deferred(text), None, host)
+            pending = []
             found.setdefault(recipient.lower(), entry)
             if len(found) >= 10_000:
                 break
