@@ -4,15 +4,28 @@ Reason, in this order (the first that decides wins):
 
 1. a reason the report format itself settles (``evidence.reason``: vacation, feedback …);
 2. a provider's own rule for this wording or code (`bot.core.providers`);
-3. a *strong* phrase of `bot.core.reasons` in the server's words;
-4. a *specific* enhanced status code's reason (5.1.1, 5.2.2 …);
-5. the SMTP command the reply answered (a refused MAIL FROM means the sender was rejected);
-6. a *weak* phrase (``does not exist``, ``blocked`` …);
-7. a *generic* enhanced status code's reason (X.Y.0, X.7.1);
-8. a delayed DSN action: the message is expiring in the queue;
-9. a 2xx reply: delivered.
+3. an enhanced status code that names its cause outright (``status_first`` in
+   ``reasons.toml``: 5.2.2 mailbox full, 5.1.6 moved, 5.1.7 bad sender …): the words
+   around it explain, they do not overrule it;
+4. a *strong* phrase of `bot.core.reasons` in the server's words;
+5. a *specific* enhanced status code's reason (5.1.1, 5.2.1 …);
+6. the SMTP command the reply answered (a refused MAIL FROM means the sender was rejected);
+7. a *weak* phrase (``does not exist``, ``blocked`` …);
+8. a delayed DSN action: the message is expiring in the queue (a generic status such as
+   4.4.0 or 4.0.0 on a delayed report says no more than that);
+9. a *generic* enhanced status code's reason (X.Y.0, X.7.1);
+10. a 2xx reply: delivered.
 
-Otherwise the reason stays None: a bare ``550`` does not say why.
+**When** a refusal happened matters for an unknown-user reply. It is ``userunknown`` when
+the status code says so (5.1.1) or the reply answered RCPT TO; an unknown-user reply
+after the content was sent (DATA) is a filter's verdict on the message (``filtered``,
+Sisimai's convention). In a whole bounce report (``whole_report=True``) the parser has
+looked for the SMTP stage, so a report that does not tie the refusal to RCPT TO is read
+the same way; a pasted line alone keeps the plain reading.
+
+Otherwise the reason stays None for a pasted reply (a bare ``550`` does not say why); for
+a recipient of a whole bounce report it is ``onhold`` (the report has the server's words
+but they settle nothing) or ``undefined`` (it has none).
 
 Class comes from the enhanced status class, else the reply code, else the DSN action, else
 the words (``deferred``, ``timed out`` … versus ``permanently``), else the cause's usual
@@ -94,10 +107,17 @@ def _dedup(items: Iterable[str | None], limit: int, *, urls_only: bool = False) 
     return out
 
 
-def classify(evidence: Evidence, *, phrases: reasons.MatchResult | None = None) -> Verdict:
+def classify(
+    evidence: Evidence,
+    *,
+    phrases: reasons.MatchResult | None = None,
+    whole_report: bool = False,
+) -> Verdict:
     """Judge one recipient's evidence (see the module docstring for the decision order).
 
     `phrases` is `reasons.match` of the diagnostic, when the caller already computed it.
+    `whole_report` says the evidence comes from a whole bounce report, whose parser looked
+    for the SMTP stage of the refusal (see the module docstring).
     """
     diagnostic = evidence.diagnostic or ""
     window = diagnostic[:MAX_DIAGNOSTIC]
@@ -118,10 +138,17 @@ def classify(evidence: Evidence, *, phrases: reasons.MatchResult | None = None) 
 
     low = reasons.prepare(window) if window else ""
     cause, reason = _decide(evidence, rule, low, status, st, replycode, command, phrases)
+    if reason == "userunknown" and whole_report and evidence.reason is None:
+        cause, reason = _by_stage(cause, rule, st, command)
 
     klass, note = _delivery_class(status, replycode, evidence.action, low, cause)
     if reason is None and klass == "success" and evidence.reason is None:
         reason, cause = "delivered", reasons.by_reason("delivered")
+    if reason is None and whole_report:
+        # A recipient the report failed with no cause we can name: say so in the
+        # vocabulary (undecided with the server's words at hand, or without any).
+        reason = "onhold" if window.strip() else "undefined"
+        cause = reasons.by_reason(reason)
     retry = _retry(klass, cause)
 
     title = (
@@ -187,6 +214,9 @@ def _decide(
         return reasons.by_reason(evidence.reason), evidence.reason
     if rule is not None and rule.reason:
         return reasons.by_reason(rule.reason), rule.reason
+    status_reason = st.reason if st is not None else None
+    if status_reason is not None and reasons.status_decides(status_reason):
+        return reasons.by_reason(status_reason), status_reason
     if phrases is not None:
         found = phrases
     else:
@@ -196,7 +226,6 @@ def _decide(
             # Refused only once the content was seen: a filter, not a missing mailbox.
             return reasons.by_reason("filtered"), "filtered"
         return found.strong, found.strong.reason
-    status_reason = st.reason if st is not None else None
     generic = status is not None and _is_generic(status)
     if status_reason and not generic:
         return reasons.by_reason(status_reason), status_reason
@@ -205,11 +234,37 @@ def _decide(
         return reasons.by_reason(by_command), by_command
     if found.weak is not None:
         return found.weak, found.weak.reason
-    if status_reason:
-        return reasons.by_reason(status_reason), status_reason
     if evidence.action == "delayed":
         return reasons.by_reason("expired"), "expired"
+    if status_reason:
+        return reasons.by_reason(status_reason), status_reason
     return None, None
+
+
+#: Commands sent before the message content: a refusal there never judged the content.
+_BEFORE_DATA = frozenset({"CONN", "HELO", "EHLO", "STARTTLS", "AUTH", "MAIL", "XFORWARD"})
+
+
+def _by_stage(
+    cause: Cause | None, rule: ProviderRule | None, st: StatusCode | None, command: str | None
+) -> tuple[Cause | None, str | None]:
+    """An unknown-user verdict from the words alone, checked against the SMTP stage.
+
+    It stands when a provider rule or the status code (5.1.1) says so, or when the reply
+    answered RCPT TO. Refused at or after DATA, or with the report not naming RCPT TO,
+    the receiving side had the message in hand: a filter turned it away (``filtered``).
+    Refused before RCPT (MAIL FROM, HELO …), the command's own reason applies.
+    """
+    if rule is not None and rule.reason == "userunknown":
+        return cause, "userunknown"
+    if (st is not None and st.reason == "userunknown") or command == "RCPT":
+        return cause, "userunknown"
+    if command in _BEFORE_DATA:
+        by_command = reasons.command_reason(command)
+        if by_command:
+            return reasons.by_reason(by_command), by_command
+        return cause, "userunknown"
+    return reasons.by_reason("filtered"), "filtered"
 
 
 def _delivery_class(

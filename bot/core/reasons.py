@@ -30,6 +30,7 @@ __all__ = [
     "heals_by_waiting",
     "match",
     "prepare",
+    "status_decides",
     "urgency_hint",
 ]
 
@@ -127,6 +128,7 @@ _TEMPORARY: tuple[str, ...] = tuple(_DATA["temporary"])
 _PERMANENT: tuple[str, ...] = tuple(_DATA["permanent"])
 _COMMAND: dict[str, str] = dict(_DATA.get("command", {}))
 _NEVER_HEALS = frozenset(_DATA.get("never_heals", ()))
+_STATUS_FIRST = frozenset(_DATA.get("status_first", ()))
 
 
 def prepare(text: str) -> str:
@@ -229,3 +231,8 @@ def heals_by_waiting(cause: Cause | None) -> bool:
 def command_reason(command: str | None) -> str | None:
     """The reason a refusal at this SMTP stage implies (MAIL -> rejected, CONN -> blocked)."""
     return _COMMAND.get(command.upper()) if command else None
+
+
+def status_decides(reason: str) -> bool:
+    """Does an enhanced status code with this reason beat the reply's words?"""
+    return reason in _STATUS_FIRST

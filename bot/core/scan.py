@@ -76,7 +76,7 @@ def detect(msg: BounceMessage) -> tuple[str, Parsed] | None:
 def _judge(evidence: Evidence) -> Verdict:
     """Classify, falling back to the bare evidence if the classifier fails on it."""
     try:
-        return classify(evidence)
+        return classify(evidence, whole_report=True)
     except Exception:
         return Verdict(
             title="Delivery report",

@@ -20,6 +20,7 @@ from bot.core.mail.common import (
     find_status,
     normalize_space,
     original_from_headers,
+    smtp_command,
     split_returned,
     strip_address,
     strip_diagnostic_type,
@@ -39,6 +40,11 @@ _REPLY_LINE = re.compile(
     r"(?<![\d.])[245]\d\d[ \-][^\n]{2,}|(?<![\d.])[245]\.\d{1,3}\.\d{1,3}\s[^\n]{2,}"
 )
 _TYPE_PREFIX = re.compile(r"^[A-Za-z0-9\-]{2,12};[ \t]*")
+#: Postfix-style human text: ``<a@b>: host … said: 550 … (in reply to RCPT TO command)``.
+_IN_REPLY_TO = re.compile(r"\(in reply to ([A-Za-z][A-Za-z ]{1,30}?) command\)", re.IGNORECASE)
+_REPORTING_MTA = re.compile(
+    r"^[ \t]*Reporting-MTA[ \t]*:[ \t]*(\S[^\n]*)", re.IGNORECASE | re.MULTILINE
+)
 
 
 def dsn_groups(text: str) -> list[dict[str, str]]:
@@ -139,6 +145,24 @@ def _recipient(group: dict[str, str]) -> str | None:
     return None
 
 
+def command_near(text: str, recipient: str) -> str | None:
+    """The SMTP command the human text says `recipient`'s reply answered, if it says.
+
+    Reads from the address to the next blank line or the next address line, so a
+    neighbour's ``(in reply to … command)`` is not taken for this recipient's.
+    """
+    lowered = text.lower()
+    at = lowered.find(recipient.lower())
+    if at < 0:
+        return None
+    window = text[at : at + 1200].split("\n\n", 1)[0]
+    nxt = window.find("\n<", len(recipient))
+    if nxt > 0:
+        window = window[:nxt]
+    match = _IN_REPLY_TO.search(window)
+    return smtp_command(match.group(1)) if match is not None else None
+
+
 def reply_near(text: str, recipient: str) -> str | None:
     """The server's reply printed next to `recipient` in a human-readable report.
 
@@ -197,7 +221,15 @@ class RFC3464:
             hint = _DSN_HINT.search(report)
             report = report[: hint.start()] if hint else ""
         lone_reply = _lone_reply(report) if len(evidence) == 1 else None
+        # Without a Remote-MTA the reporting MTA refused or failed the delivery itself
+        # (its own mailbox, its own policy): it is the host whose words the diagnostic is.
+        reporting = _REPORTING_MTA.search(text) if from_part and text else None
+        reporting_mta = _TYPE_PREFIX.sub("", reporting.group(1)).strip() if reporting else None
         for ev in evidence:
+            if ev.remote_mta is None and reporting_mta:
+                ev.remote_mta = reporting_mta
+            if ev.command is None and report and ev.recipient:
+                ev.command = command_near(report, ev.recipient)
             if ev.diagnostic is None and report and ev.recipient:
                 ev.diagnostic = reply_near(report, ev.recipient) or lone_reply
                 if ev.diagnostic:
