@@ -10,11 +10,12 @@ Reason, in this order (the first that decides wins):
 4. a *strong* phrase of `bot.core.reasons` in the server's words;
 5. a *specific* enhanced status code's reason (5.1.1, 5.2.1 …);
 6. the SMTP command the reply answered (a refused MAIL FROM means the sender was rejected);
-7. a *weak* phrase (``does not exist``, ``blocked`` …);
-8. a delayed DSN action: the message is expiring in the queue (a generic status such as
-   4.4.0 or 4.0.0 on a delayed report says no more than that);
+7. a delayed DSN action: the message is still expiring in the queue (a weak word or a
+   generic status such as 4.4.0 on a delayed report says no more than that);
+8. a *weak* phrase (``does not exist``, ``blocked`` …);
 9. a *generic* enhanced status code's reason (X.Y.0, X.7.1);
-10. a 2xx reply: delivered.
+10. a reply code that names a protocol error by itself (500-504: ``syntaxerror``);
+11. a 2xx reply: delivered.
 
 **When** a refusal happened matters for an unknown-user reply. It is ``userunknown`` when
 the status code says so (5.1.1) or the reply answered RCPT TO; an unknown-user reply
@@ -232,13 +233,23 @@ def _decide(
     by_command = reasons.command_reason(command)
     if by_command and (replycode or status or low):
         return reasons.by_reason(by_command), by_command
-    if found.weak is not None:
-        return found.weak, found.weak.reason
     if evidence.action == "delayed":
         return reasons.by_reason("expired"), "expired"
+    if found.weak is not None:
+        return found.weak, found.weak.reason
     if status_reason:
         return reasons.by_reason(status_reason), status_reason
+    by_reply = reasons.reply_reason(replycode)
+    if by_reply:
+        return reasons.by_reason(by_reply), by_reply
     return None, None
+
+
+def _addressing(st: StatusCode) -> bool:
+    """A status about the recipient's address (5.1.1, or a vendor's own 5.1.351 …)."""
+    if st.reason == "userunknown":
+        return True
+    return st.reason is None and st.code.split(".")[1] == "1"
 
 
 #: Commands sent before the message content: a refusal there never judged the content.
@@ -257,7 +268,7 @@ def _by_stage(
     """
     if rule is not None and rule.reason == "userunknown":
         return cause, "userunknown"
-    if (st is not None and st.reason == "userunknown") or command == "RCPT":
+    if command == "RCPT" or (st is not None and _addressing(st)):
         return cause, "userunknown"
     if command in _BEFORE_DATA:
         by_command = reasons.command_reason(command)

@@ -30,6 +30,7 @@ __all__ = [
     "heals_by_waiting",
     "match",
     "prepare",
+    "reply_reason",
     "status_decides",
     "urgency_hint",
 ]
@@ -129,6 +130,7 @@ _PERMANENT: tuple[str, ...] = tuple(_DATA["permanent"])
 _COMMAND: dict[str, str] = dict(_DATA.get("command", {}))
 _NEVER_HEALS = frozenset(_DATA.get("never_heals", ()))
 _STATUS_FIRST = frozenset(_DATA.get("status_first", ()))
+_REPLY_FALLBACK: dict[str, str] = dict(_DATA.get("reply_fallback", {}))
 
 
 def prepare(text: str) -> str:
@@ -236,3 +238,8 @@ def command_reason(command: str | None) -> str | None:
 def status_decides(reason: str) -> bool:
     """Does an enhanced status code with this reason beat the reply's words?"""
     return reason in _STATUS_FIRST
+
+
+def reply_reason(replycode: str | None) -> str | None:
+    """The reason a bare reply code names on its own (503 bad sequence -> syntaxerror)."""
+    return _REPLY_FALLBACK.get(replycode) if replycode else None
