@@ -22,6 +22,7 @@ end to end above), over runs of their own characters at 10× growing sizes.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import multiprocessing
 import pkgutil
@@ -187,6 +188,7 @@ def in_child(work: Callable[[], Any], timeout: float = HANG) -> Any:
     receive, send = _FORK.Pipe(duplex=False)
 
     def child() -> None:
+        gc.freeze()  # objects inherited from the test run are not the code's garbage to scan
         try:
             send.send(("ok", work()))
         except BaseException as exc:  # report any failure to the parent
