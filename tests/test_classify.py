@@ -1,5 +1,6 @@
-"""`classify` decision order: parser reason, provider rule, strong phrase, specific status,
-SMTP command, weak phrase, generic status, delayed action, 2xx."""
+"""`classify` decision order: parser reason, provider rule, decisive status, strong phrase,
+specific status, SMTP command, delayed action, weak phrase, generic status, bare reply
+code, 2xx; the SMTP stage of an unknown-user reply in whole reports."""
 
 from __future__ import annotations
 
@@ -146,3 +147,68 @@ def test_unknown_user_after_data_is_a_filter() -> None:
     assert classify(Evidence(diagnostic="550 5.1.1 User unknown", command="RCPT")).reason == (
         "userunknown"
     )
+
+
+def _whole(**fields: str) -> str | None:
+    return classify(Evidence(**fields), whole_report=True).reason  # type: ignore[arg-type]
+
+
+def test_unknown_user_at_rcpt_or_with_5_1_1_is_userunknown_in_a_report() -> None:
+    assert _whole(diagnostic="550 User unknown", command="RCPT") == "userunknown"
+    assert _whole(diagnostic="550 5.1.1 <a@b.example>... User unknown") == "userunknown"
+    # A vendor's own addressing code (Exchange 5.1.351) says the same.
+    assert _whole(diagnostic="550 5.1.351 Recipient not found") == "userunknown"
+
+
+def test_unknown_user_after_data_or_at_an_unnamed_stage_is_filtered_in_a_report() -> None:
+    assert _whole(diagnostic="550 User unknown", command="DATA") == "filtered"
+    assert _whole(diagnostic="550 5.2.1 <a@b.example>... User Unknown") == "filtered"
+    assert _whole(diagnostic="550 No such user") == "filtered"
+    # Refused at MAIL FROM: the sender, not the recipient, was turned away.
+    assert _whole(diagnostic="550 User unknown", command="MAIL") == "rejected"
+
+
+def test_a_pasted_unknown_user_reply_keeps_the_plain_reading() -> None:
+    assert classify(Evidence(diagnostic="550 No such user")).reason == "userunknown"
+    assert classify(Evidence(diagnostic="550 User unknown", command="DATA")).reason == "filtered"
+
+
+def test_a_decisive_status_code_beats_the_words_around_it() -> None:
+    # 5.1.7: the *sender's* domain does not exist, not the recipient's.
+    assert classify(Evidence(diagnostic="550 5.1.7 No such domain example.net")).reason == (
+        "rejected"
+    )
+    assert classify(Evidence(diagnostic="552 5.2.2 user unknown, over quota")).reason == (
+        "mailboxfull"
+    )
+    assert classify(Evidence(diagnostic="551 5.1.6 not our customer")).reason == "hasmoved"
+
+
+def test_a_delayed_report_with_only_a_generic_status_is_expiring() -> None:
+    evidence = Evidence(
+        diagnostic="other or undefined network or routing status", status="4.4.0",
+        action="delayed",
+    )
+    assert classify(evidence).reason == "expired"
+
+
+def test_bare_protocol_error_codes_are_syntax_errors() -> None:
+    assert classify(Evidence(diagnostic="503 Improper sequence of commands")).reason == (
+        "syntaxerror"
+    )
+    assert classify(Evidence(diagnostic="550 Go away")).reason != "syntaxerror"
+
+
+def test_a_reply_naming_a_missing_domain_is_hostunknown_but_a_dotted_user_is_not() -> None:
+    assert classify(Evidence(diagnostic="553 mx.example.net does not exist")).reason == (
+        "hostunknown"
+    )
+    assert classify(Evidence(diagnostic="550 User john.smith does not exist")).reason == (
+        "userunknown"
+    )
+
+
+def test_undecided_report_recipients_are_onhold_or_undefined() -> None:
+    assert _whole(diagnostic="550 Something odd happened") == "onhold"
+    assert _whole(action="failed") == "undefined"
+    assert classify(Evidence(diagnostic="550 Something odd happened")).reason is None

@@ -295,6 +295,35 @@ def test_fallback_reads_exim_style_indented_errors() -> None:
     assert only.diagnostic is not None and "No such user" in only.diagnostic
 
 
+def test_fallback_names_the_smtp_stage_of_each_refusal() -> None:
+    postfix = [e.command for e in _parsed(FALLBACK, POSTFIX_PLAIN).evidence]
+    assert postfix == ["RCPT", "RCPT"]
+    (exim,) = _parsed(FALLBACK, EXIM_PLAIN).evidence
+    assert exim.command == "RCPT"
+
+
+def test_rfc3464_command_comes_from_the_human_text_per_recipient() -> None:
+    text = DSN.format(report="delivery-status", part="delivery-status").replace(
+        "Delivery failed.",
+        "<first@example.com>: host mx.example.com said: 550 5.1.1 unknown (in reply to\n"
+        "    RCPT TO command)\n"
+        "<second@example.org>: host mx.example.org said: 554 rejected (in reply to end\n"
+        "    of DATA command)",
+    )
+    first, second = _parsed(RFC3464, text).evidence
+    assert (first.command, second.command) == ("RCPT", "DATA")
+    plain = _parsed(RFC3464, DSN.format(report="delivery-status", part="delivery-status"))
+    assert [e.command for e in plain.evidence] == [None, None]
+
+
+def test_rfc3464_reporting_mta_answers_when_no_remote_mta_is_named() -> None:
+    first, second = _parsed(
+        RFC3464, DSN.format(report="delivery-status", part="delivery-status")
+    ).evidence
+    assert first.remote_mta == "mx.example.com"  # its own Remote-MTA
+    assert second.remote_mta == "mx.example.net"  # none: the reporting MTA itself
+
+
 @pytest.mark.parametrize(
     "text",
     [

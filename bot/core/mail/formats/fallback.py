@@ -32,6 +32,7 @@ from bot.core.mail.common import (
 from bot.core.mail.detector import Parsed
 from bot.core.mail.message import BounceMessage
 from bot.core.model import Evidence
+from bot.core.replytext import find_command
 
 #: Reports are short; beyond this the text is a returned message or junk.
 _MAX_REPORT = 200_000
@@ -123,6 +124,9 @@ class Fallback:
                     diagnostic=diagnostic,
                     replycode=find_replycode(diagnostic) if diagnostic else None,
                     status=find_status(diagnostic) if diagnostic else None,
+                    # "(in reply to RCPT TO command)", ">>> DATA": the stage of the refusal
+                    # tells an unknown mailbox (RCPT) from a filter's verdict (DATA).
+                    command=find_command(diagnostic.lower()) if diagnostic else None,
                 )
             )
         return Parsed(evidence=evidence, original=original_from_headers(returned))

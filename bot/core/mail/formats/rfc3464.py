@@ -159,7 +159,7 @@ def command_near(text: str, recipient: str) -> str | None:
     nxt = window.find("\n<", len(recipient))
     if nxt > 0:
         window = window[:nxt]
-    match = _IN_REPLY_TO.search(window)
+    match = _IN_REPLY_TO.search(" ".join(window.split()))  # the phrase may wrap lines
     return smtp_command(match.group(1)) if match is not None else None
 
 
