@@ -212,3 +212,15 @@ def test_undecided_report_recipients_are_onhold_or_undefined() -> None:
     assert _whole(diagnostic="550 Something odd happened") == "onhold"
     assert _whole(action="failed") == "undefined"
     assert classify(Evidence(diagnostic="550 Something odd happened")).reason is None
+
+
+def test_providers_outside_the_corpus_have_their_own_codes_read() -> None:
+    qq = classify(Evidence(diagnostic="550 Mailbox not found.", remote_mta="mx3.qq.com"))
+    assert (qq.provider, qq.reason) == ("Tencent (QQ Mail / Exmail)", "userunknown")
+    fb = classify(
+        Evidence(diagnostic="550 5.1.1 RCP-P2 refused", remote_mta="msgin.t.facebook.com")
+    )
+    assert (fb.provider, fb.reason) == ("Facebook", "filtered")
+    cf = classify(Evidence(diagnostic="554 found on one or more DNSBLs",
+                           remote_mta="route1.mx.cloudflare.net"))
+    assert cf.reason == "blocked"
