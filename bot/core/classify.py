@@ -225,7 +225,7 @@ def _decide(
     if found.strong is not None:
         if found.strong.reason == "userunknown" and command == "DATA":
             # Refused only once the content was seen: a filter, not a missing mailbox.
-            return reasons.by_reason("filtered"), "filtered"
+            return reasons.cause("latefilter"), "filtered"
         return found.strong, found.strong.reason
     generic = status is not None and _is_generic(status)
     if status_reason and not generic:
@@ -275,7 +275,7 @@ def _by_stage(
         if by_command:
             return reasons.by_reason(by_command), by_command
         return cause, "userunknown"
-    return reasons.by_reason("filtered"), "filtered"
+    return reasons.cause("latefilter"), "filtered"
 
 
 def _delivery_class(
