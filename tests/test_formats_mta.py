@@ -530,6 +530,38 @@ def test_sendmail_transcript_replies_per_recipient() -> None:
     assert quinn.remote_mta == "mx.example.net"
 
 
+SENDMAIL_PIPELINED = """\
+From: Mail Delivery Subsystem <MAILER-DAEMON@relay.example.org>
+Subject: Returned mail: see transcript for details
+
+   ----- The following addresses had permanent fatal errors -----
+<uma@example.net>
+    (reason: 550 5.2.1 <uma@example.net>... User Unknown)
+<vic@example.net>
+    (reason: 550 5.1.1 <vic@example.net>... User Unknown)
+
+   ----- Transcript of session follows -----
+... while talking to mx.example.net.:
+>>> DATA
+<<< 550 5.2.1 <uma@example.net>... User Unknown
+550 5.1.1 <uma@example.net>... User unknown
+<<< 550 5.1.1 <vic@example.net>... User Unknown
+550 5.1.1 <vic@example.net>... User unknown
+<<< 503 5.0.0 Need RCPT (recipient)
+"""
+
+
+def test_sendmail_pipelined_replies_read_by_their_status() -> None:
+    # Both replies follow ">>> DATA": an address status (5.1.1) is RCPT's answer; any
+    # other reply is read as the transcript shows it, DATA's, so an unknown-user
+    # wording there is a filter's verdict.
+    uma, vic = _parse("sendmail", SENDMAIL_PIPELINED).evidence
+    assert (uma.recipient, uma.command, uma.status) == ("uma@example.net", "DATA", "5.2.1")
+    assert (vic.recipient, vic.command, vic.status) == ("vic@example.net", "RCPT", "5.1.1")
+    reasons = {v.recipient: v.reason for v in scan(SENDMAIL_PIPELINED.encode()).verdicts}
+    assert reasons == {"uma@example.net": "filtered", "vic@example.net": "userunknown"}
+
+
 SENDMAIL_V5 = """\
 From: Mail Delivery Subsystem <MAILER-DAEMON@old.example.com>
 Subject: Returned mail: Host unknown

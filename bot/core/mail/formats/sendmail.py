@@ -16,7 +16,11 @@ Two sections matter::
 The transcript gives each recipient the remote server's whole reply (``<<<`` lines,
 multi-line replies joined), the command it answered (``>>>``) and the host. With
 PIPELINING, sendmail sends RCPT and DATA together and shows only ``>>> DATA``: when
-several replies follow one DATA, all but the last answer the RCPTs. Summary lines
+several replies follow one DATA, all but the last may answer the RCPTs, and the
+transcript cannot say which. Such a reply counts as RCPT's answer when the recipient's
+status names an address problem (X.1.x); otherwise it is read as the transcript shows
+it, an answer to DATA (Sisimai's reading too: an unknown-user reply there without an
+address status is a filter's verdict, ``filtered``). Summary lines
 (``550 5.1.1 <addr>... User unknown``, ``<addr>... Deferred: …``) say which recipient
 a reply concerns; V5 sendmail has only those and the transcript. The RFC 3464 part of
 newer versions adds Status and Remote-MTA.
@@ -75,6 +79,7 @@ class _Reply:
     command: str | None
     host: str | None
     claimed: bool = False
+    pipelined: bool = False
 
 
 class Sendmail:
@@ -117,7 +122,7 @@ class Sendmail:
             key = recipient.lower()
             found = per_recipient.get(key)
             if found is None and shared is not None:
-                found = (shared.text, smtp_command(shared.command), shared.host)
+                found = (shared.text, _command_of(shared), shared.host)
             diagnostic, command, host = found if found is not None else (None, None, None)
             diagnostic = diagnostic or reasons.get(key) or None
             if not _says_something(diagnostic) and own_reply:
@@ -142,6 +147,9 @@ class Sendmail:
             if own_reply and not _says_something(ev.diagnostic):
                 ev.diagnostic = own_reply  # the DSN's "X-Unix; 71" says less than sendmail
                 finish(ev)
+        for ev in evidence:
+            if ev.command == _PIPELINED:
+                ev.command = "RCPT" if _address_status(ev.status) else "DATA"
         local_mailers(msg, evidence)
         return Parsed(evidence=evidence, original=original_from_headers(msg.returned or tail))
 
@@ -229,8 +237,7 @@ def _transcript(
         elif kind == "reply":
             verb = (command or "").split(" ", 1)[0].upper()
             if value[:1] in "45" and verb not in _IGNORED_COMMANDS:
-                answered = "RCPT" if index in pipelined else (command or "CONN")
-                last = _Reply(value, answered, host)
+                last = _Reply(value, command or "CONN", host, pipelined=index in pipelined)
                 errors.append(last)
         else:
             summary = _SUMMARY.match(value)
@@ -243,7 +250,7 @@ def _transcript(
             message = summary.group(4).strip()
             if last is not None and not last.claimed and _same_host(last, host):
                 last.claimed = True
-                entry = (last.text, smtp_command(last.command), last.host)
+                entry = (last.text, _command_of(last), last.host)
             else:
                 code = " ".join(g for g in summary.group(1, 2) if g)
                 text = message if _has_reply(message) else f"{code} {message}".strip()
@@ -289,6 +296,19 @@ def _pipelined(events: list[tuple[str, str]]) -> set[int]:
             continue
         index += 1
     return out
+
+
+#: The command of a reply that followed a pipelined DATA (RCPT or DATA: see the module doc).
+_PIPELINED = "RCPT|DATA"
+
+
+def _command_of(reply: _Reply) -> str | None:
+    return _PIPELINED if reply.pipelined else smtp_command(reply.command)
+
+
+def _address_status(status: str | None) -> bool:
+    """An enhanced status about the address (X.1.x): the answer RCPT gives."""
+    return status is not None and status[1:3] == ".1"
 
 
 def _is_recipient(token: str) -> bool:
