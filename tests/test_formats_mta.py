@@ -789,6 +789,40 @@ def test_messaging_server_fields_and_source_routes() -> None:
     assert (ida.recipient, ida.reason) == ("ida@example.org", "hostunknown")
 
 
+MESSAGING_SERVER_STEPS = """\
+From: Internet Mail Delivery <postmaster@ms.example.com>
+Subject: Delivery Notification: Delivery has failed
+
+Your message cannot be delivered to the following recipients:
+
+  Recipient address: joy@example.net
+  Reason: Remote SMTP server has rejected address
+  Diagnostic code: smtp;550 5.1.1 <joy@example.net>... User Unknown
+  Remote system: dns;mx.example.net (TCP|192.0.2.1|41000|198.51.100.2|25)
+
+  Recipient address: kai@example.net
+  Reason: Remote SMTP server has rejected address
+  Diagnostic code: smtp;550 5.7.1 550 User Unknown: kai@example.net
+  Remote system: dns;mx.example.net (TCP|192.0.2.1|41000|198.51.100.2|25)
+
+  Recipient address: lou@example.net
+  Reason: Remote SMTP server has rejected address
+  Diagnostic code: smtp;550 <lou@example.net>: User unknown
+  Remote system: dns;mx.example.net (TCP|192.0.2.1|41000|198.51.100.2|25)
+"""
+
+
+def test_messaging_server_summary_step_yields_to_a_status_about_something_else() -> None:
+    # "rejected address" reads as RCPT unless the reply's own status names another
+    # cause (5.7.1 policy): then the step is open and an unknown-user wording is a filter's.
+    joy, kai, lou = _parse("messagingserver", MESSAGING_SERVER_STEPS).evidence
+    assert (joy.command, joy.status) == ("RCPT", "5.1.1")
+    assert (kai.command, kai.status) == (None, "5.7.1")
+    assert lou.command == "RCPT"
+    reasons = [v.reason for v in scan(MESSAGING_SERVER_STEPS.encode()).verdicts]
+    assert reasons == ["userunknown", "filtered", "userunknown"]
+
+
 AMAVIS_UBE = """\
 From: "Content-filter at mx.example.com" <postmaster@mx.example.com>
 Subject: Considered UNSOLICITED BULK EMAIL, apparently from you

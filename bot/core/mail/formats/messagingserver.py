@@ -12,7 +12,10 @@ recipient, labelled lines::
 
 The Reason sentence is the server's own summary: it names the SMTP step ("rejected
 address" is RCPT, "rejected MAIL FROM address" MAIL) and, without a Diagnostic code,
-settles some reasons itself ("Illegal host/domain name found").
+settles some reasons itself ("Illegal host/domain name found"). It is an inference, not
+a transcript: when the remote reply's enhanced status names a cause other than the
+address (5.2.1 mailbox disabled, 5.7.1 refused by policy), the server says "rejected
+address" all the same, so the step is then left open rather than read as RCPT.
 """
 
 from __future__ import annotations
@@ -118,7 +121,15 @@ def _evidence(group: dict[str, str], action: str) -> Evidence | None:
     )
     if reply_text(diagnostic) is None:
         ev.reason = own_reason("messagingserver", summary)
-    return finish(ev)
+    ev = finish(ev)
+    if ev.command == "RCPT" and not _about_address(ev.status):
+        ev.command = None
+    return ev
+
+
+def _about_address(status: str | None) -> bool:
+    """No enhanced status, a generic one (X.0.0) or one about the address (X.1.x)."""
+    return status is None or status[1:] == ".0.0" or status[1:3] == ".1"
 
 
 DETECTOR = MessagingServer()
