@@ -842,6 +842,14 @@ def test_amavis_verdict_names_every_recipient() -> None:
     )
 
 
+def test_amavis_header_finding_beats_the_spam_verdict() -> None:
+    finding = "Improper folded header field made up entirely of whitespace"
+    text = f"{AMAVIS_UBE}\nSubject: hello\n\n{finding}\n"
+    (jon, _kim) = _parse("amavis", text).evidence
+    assert jon.reason == "notcompliantrfc"
+    assert "Improper folded header field" in (jon.diagnostic or "")
+
+
 SURFCONTROL = """\
 From: <MAILER-DAEMON@filter.example.com>
 Subject: hello
