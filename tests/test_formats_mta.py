@@ -562,6 +562,29 @@ def test_sendmail_pipelined_replies_read_by_their_status() -> None:
     assert reasons == {"uma@example.net": "filtered", "vic@example.net": "userunknown"}
 
 
+SENDMAIL_GREETING = """\
+From: Mail Delivery Subsystem <MAILER-DAEMON@relay.example.org>
+Subject: Returned mail: see transcript for details
+
+   ----- The following addresses had permanent fatal errors -----
+<wes@example.net>
+    (reason: 554 IP=192.0.2.9 - A problem occurred. (BL))
+
+   ----- Transcript of session follows -----
+... while talking to mx1.example.net.:
+<<< 554 IP=192.0.2.9 - A problem occurred. (BL)
+554 5.0.0 Service unavailable
+"""
+
+
+def test_sendmail_reply_before_any_command_answered_the_connection() -> None:
+    (wes,) = _parse("sendmail", SENDMAIL_GREETING).evidence
+    assert (wes.recipient, wes.command, wes.remote_mta) == (
+        "wes@example.net", "CONN", "mx1.example.net",
+    )
+    assert [v.reason for v in scan(SENDMAIL_GREETING.encode()).verdicts] == ["blocked"]
+
+
 SENDMAIL_V5 = """\
 From: Mail Delivery Subsystem <MAILER-DAEMON@old.example.com>
 Subject: Returned mail: Host unknown

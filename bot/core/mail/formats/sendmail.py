@@ -237,7 +237,8 @@ def _transcript(
         elif kind == "reply":
             verb = (command or "").split(" ", 1)[0].upper()
             if value[:1] in "45" and verb not in _IGNORED_COMMANDS:
-                last = _Reply(value, command or "CONN", host, pipelined=index in pipelined)
+                # A reply before any ">>>" command answered the connection (the greeting).
+                last = _Reply(value, command or "connection", host, pipelined=index in pipelined)
                 errors.append(last)
         else:
             summary = _SUMMARY.match(value)
