@@ -1,0 +1,131 @@
+"""bot.core.mail.mime builds exactly the tree the stdlib parser builds (compat32).
+
+Detectors read payload strings, preambles and header values; any drift would change
+verdicts silently, so the trees are compared field by field: on the corpus, on
+hand-written quirks of the feed parser, and on generated MIME structures.
+"""
+
+from __future__ import annotations
+
+import email
+from email.message import Message
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.core.mail import mime
+from tests.conftest import CORPUS
+
+
+def shape(msg: Message, path: str = "0") -> list[tuple[str, str, Any]]:
+    """Everything the parser decides about a message tree, flattened."""
+    out: list[tuple[str, str, Any]] = [
+        (path, "headers", list(msg._headers)),  # type: ignore[attr-defined]
+        (path, "unixfrom", msg.get_unixfrom()),
+        (path, "default", msg.get_default_type()),
+        (path, "type", msg.get_content_type()),
+        (path, "preamble", msg.preamble),
+        (path, "epilogue", msg.epilogue),
+    ]
+    payload = msg._payload  # type: ignore[attr-defined]
+    if isinstance(payload, list):
+        out.append((path, "parts", len(payload)))
+        for index, part in enumerate(payload):
+            out += shape(part, f"{path}.{index}")
+    else:
+        out.append((path, "payload", payload))
+    return out
+
+
+def assert_same(raw: bytes) -> None:
+    assert shape(mime.parse(raw)) == shape(email.message_from_bytes(raw))
+
+
+def test_corpus_trees_are_identical() -> None:
+    emails = sorted((CORPUS / "emails").rglob("*.eml"))
+    if not emails:
+        pytest.skip("shared corpus not available")
+    for path in emails:
+        assert_same(path.read_bytes())
+
+
+QUIRKS = {
+    "envelope line then headers": b"From a@b Mon Jan  1 00:00:00 2024\nSubject: x\n\nbody\n",
+    "fold before any field": b" stray fold\nSubject: x\n\nbody\n",
+    "field without name": b": nameless\nSubject: x\n\nbody\n",
+    "no blank line before body": b"Subject: x\nthis line is no header\nmore\n",
+    "no final line break": b"Subject: x\nX-Last: y",
+    "folded values keep their breaks": b"Subject: a\r\n  b\r\n\tc\r\nX: \r\n\r\nbody\r\n",
+    "envelope line closing the block": b"Subject: x\nFrom a@b Mon\n\nbody\n",
+    "lone carriage returns": b"Subject: x\rY: z\r\rbody\r",
+    "8-bit header": b"Subject: caf\xc3\xa9\n\nbody\n",
+    "multipart without boundary": b"Content-Type: multipart/mixed\n\n--x\nbody\n",
+    "no opening boundary": b'Content-Type: multipart/mixed; boundary="b"\n\npre\n--b--\nepi\n',
+    "no close boundary": b'Content-Type: multipart/mixed; boundary="b"\n\n--b\n\none\n--b\n\ntwo\n',
+    "doubled boundary lines": (
+        b'Content-Type: multipart/mixed; boundary="b"\n\n--b\n--b\n\none\n--b--\n'
+    ),
+    "boundary with blanks and close in a row": (
+        b'Content-Type: multipart/mixed; boundary="b"\n\n--b \t\n--b--\nafter\n'
+    ),
+    "empty boundary": b'Content-Type: multipart/mixed; boundary=""\n\n--\n\none\n----\n',
+    "nested with outer boundary inside": (
+        b'Content-Type: multipart/mixed; boundary="o"\n\n--o\n'
+        b'Content-Type: multipart/alternative; boundary="i"\n\n--i\n\nin\n--o\n\nnext\n--o--\n'
+    ),
+    "digest parts default to messages": (
+        b'Content-Type: multipart/digest; boundary="d"\n\n--d\n\nSubject: inner\n\nhi\n--d--\n'
+    ),
+    "delivery-status blocks": (
+        b"Content-Type: message/delivery-status\n\nA: 1\n\n\nB: 2\njunk\n\nC: 3\n\n"
+    ),
+    "attached message": b"Content-Type: message/rfc822\n\nFrom x\nSubject: in\n\nbody\n",
+    "close boundary without line break": (
+        b'Content-Type: multipart/mixed; boundary="b"\n\n--b\n\none\n--b--'
+    ),
+    "epilogue after close": (
+        b'Content-Type: multipart/mixed; boundary="b"\n\n--b\n\n1\n--b--\n\nepi\n'
+    ),
+    "prefix of another boundary": (
+        b'Content-Type: multipart/mixed; boundary="b"\n\n--b\n\none\n--bb\n--b-1\n--b--x\n--b--\n'
+    ),
+}
+
+
+@pytest.mark.parametrize("raw", QUIRKS.values(), ids=QUIRKS.keys())
+def test_feed_parser_quirks_are_kept(raw: bytes) -> None:
+    assert_same(raw)
+    assert_same(raw.replace(b"\n", b"\r\n"))
+
+
+_LINES = st.sampled_from([
+    "", "\n", "\r\n", "body text\n", " folded\n", "\tfolded\n", "X-A: 1\n", ": bad\n",
+    "From a@b Mon\n", "Subject: s\n", "junk\n", "--b\n", "--b--\n", "--b \n", "--c\n",
+    "--c--\n", "Content-Type: multipart/mixed; boundary=b\n",
+    "Content-Type: multipart/mixed; boundary=\"c\"\n", "Content-Type: message/rfc822\n",
+    "Content-Type: message/delivery-status\n", "Content-Type: multipart/digest; boundary=b\n",
+    "Content-Type: text/plain\n", "caf\xe9\n",
+])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_LINES, max_size=40), st.booleans())
+def test_generated_structures_match_the_stdlib(lines: list[str], crlf: bool) -> None:
+    text = "".join(lines)
+    if crlf:
+        text = text.replace("\r\n", "\n").replace("\n", "\r\n")
+    assert_same(text.encode("latin-1"))
+
+
+def test_header_index_follows_edits() -> None:
+    msg = mime.parse(b"Subject: one\nContent-Type: text/html\n\nbody\n")
+    assert msg["subject"] == "one"
+    assert msg.get_content_type() == "text/html"
+    msg.replace_header("Subject", "two")
+    del msg["Content-Type"]
+    msg["X-New"] = "yes"
+    assert msg["SUBJECT"] == "two"
+    assert msg.get_content_type() == "text/plain"
+    assert "x-new" in msg and msg.get_all("X-New") == ["yes"]
