@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from bot.core.data import load
 
@@ -58,11 +59,31 @@ _ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 _Best = tuple[tuple[int, int, int], str] | None
 
 
+class _LazyPattern:
+    """A data regex compiled on its first search: most never meet a reply that reaches them.
+
+    Compiling the ~80 regexes of ``providers.toml`` up front was a third of this module's
+    import time, paid by every CLI run.
+    """
+
+    __slots__ = ("_compiled", "source")
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self._compiled: re.Pattern[str] | None = None
+
+    def search(self, text: str) -> re.Match[str] | None:
+        compiled = self._compiled
+        if compiled is None:
+            compiled = self._compiled = re.compile(self.source)
+        return compiled.search(text)
+
+
 @dataclass(frozen=True, slots=True)
 class _Rule:
     owner: Provider
     needles: tuple[str, ...]
-    pattern: re.Pattern[str] | None
+    pattern: _LazyPattern | None
     codes: frozenset[str]
     #: (class.subject prefix, low, high) for ranges such as ``5.7.606-649``.
     ranges: tuple[tuple[str, int, int], ...]
@@ -93,17 +114,17 @@ def _parse_codes(raw: list[str]) -> tuple[frozenset[str], tuple[tuple[str, int, 
 
 def _compile() -> tuple[
     dict[str, _Entry],
-    dict[str, list[_Rule]],
-    list[tuple[tuple[str, ...], list[_Rule]]],
+    dict[str, list[dict[str, Any]]],
+    list[tuple[tuple[str, ...], str]],
     dict[bytes, list[tuple[str, str, int, int]]],
-    tuple[tuple[str, re.Pattern[str], str], ...],
+    tuple[tuple[str, _LazyPattern, str], ...],
 ]:
     data = load("providers")
     entries: dict[str, _Entry] = {}
-    rules: dict[str, list[_Rule]] = {}
-    global_rules: list[tuple[tuple[str, ...], list[_Rule]]] = []
+    rule_specs: dict[str, list[dict[str, Any]]] = {}
+    global_rules: list[tuple[tuple[str, ...], str]] = []
     literal: dict[str, tuple[str, int]] = {}
-    patterns: list[tuple[str, re.Pattern[str], str]] = []
+    patterns: list[tuple[str, _LazyPattern, str]] = []
     for item in data["provider"]:
         key = item["key"]
         provider = Provider(key=key, name=item["name"], docs=item.get("docs"))
@@ -114,43 +135,11 @@ def _compile() -> tuple[
         for domain in item.get("domains", []):
             literal.setdefault(domain.lower(), (key, _WEAK))
         for spec in item.get("patterns", []):
-            patterns.append((spec.get("hint", ""), re.compile(spec["regex"]), key))
-        own: list[_Rule] = []
-        for raw in item.get("rules", []):
-            match = raw.get("match", "")
-            regex_flag = bool(raw.get("regex", False))
-            needles: tuple[str, ...] = ()
-            pattern = None
-            if regex_flag:
-                pattern = re.compile(match)
-            else:
-                parts = [match] if isinstance(match, str) else match
-                needles = tuple(part.lower() for part in parts if part)
-            codes, ranges = _parse_codes(raw.get("codes", []))
-            result = ProviderRule(
-                provider=provider,
-                reason=raw.get("reason"),
-                title=raw.get("title"),
-                explanation=raw.get("explanation"),
-                actions=tuple(raw.get("actions", ())),
-                reference=raw.get("reference") or provider.docs,
-            )
-            own.append(
-                _Rule(
-                    owner=provider,
-                    needles=needles,
-                    pattern=pattern,
-                    codes=codes,
-                    ranges=ranges,
-                    when_class=raw.get("when_class"),
-                    commands=frozenset(c.upper() for c in raw.get("commands", [])),
-                    result=result,
-                )
-            )
-        rules[key] = own
+            patterns.append((spec.get("hint", ""), _LazyPattern(spec["regex"]), key))
+        rule_specs[key] = item.get("rules", [])
         if kind == "blocklist":
             gates = tuple(m.lower() for m in item.get("markers", []))
-            global_rules.append((gates, own))
+            global_rules.append((gates, key))
     by_word: dict[bytes, list[tuple[str, str, int, int]]] = {}
     for marker, (key, strength) in literal.items():
         words = _WORD_SPLIT.findall(marker)
@@ -161,7 +150,45 @@ def _compile() -> tuple[
         telling = [word for word in words if word not in _COMMON_WORDS] or words
         word = max(telling, key=len).encode("ascii")
         by_word.setdefault(word, []).append((marker, key, strength, entries[key].kind_rank))
-    return entries, rules, global_rules, by_word, tuple(patterns)
+    return entries, rule_specs, global_rules, by_word, tuple(patterns)
+
+
+def _rules(key: str) -> list[_Rule]:
+    """The rules of one provider, built on first use (a run meets a few providers)."""
+    built = _BUILT.get(key)
+    if built is None:
+        built = _BUILT[key] = [_rule(_ENTRIES[key].provider, raw) for raw in _RULE_SPECS[key]]
+    return built
+
+
+def _rule(provider: Provider, raw: dict[str, Any]) -> _Rule:
+    match = raw.get("match", "")
+    needles: tuple[str, ...] = ()
+    pattern = None
+    if raw.get("regex", False):
+        pattern = _LazyPattern(match)
+    else:
+        parts = [match] if isinstance(match, str) else match
+        needles = tuple(part.lower() for part in parts if part)
+    codes, ranges = _parse_codes(raw.get("codes", []))
+    result = ProviderRule(
+        provider=provider,
+        reason=raw.get("reason"),
+        title=raw.get("title"),
+        explanation=raw.get("explanation"),
+        actions=tuple(raw.get("actions", ())),
+        reference=raw.get("reference") or provider.docs,
+    )
+    return _Rule(
+        owner=provider,
+        needles=needles,
+        pattern=pattern,
+        codes=codes,
+        ranges=ranges,
+        when_class=raw.get("when_class"),
+        commands=frozenset(c.upper() for c in raw.get("commands", [])),
+        result=result,
+    )
 
 
 _WORD_SPLIT = re.compile(r"[a-z0-9]+")
@@ -175,7 +202,8 @@ _COMMON_WORDS = frozenset(
 _FOLD = bytes(
     c + 32 if 65 <= c <= 90 else c if (48 <= c <= 57 or 97 <= c <= 122) else 32 for c in range(256)
 )
-_ENTRIES, _RULES, _GLOBAL_RULES, _BY_WORD, _PATTERNS = _compile()
+_ENTRIES, _RULE_SPECS, _GLOBAL_RULES, _BY_WORD, _PATTERNS = _compile()
+_BUILT: dict[str, list[_Rule]] = {}
 _WORDS = frozenset(_BY_WORD)
 _ALL = tuple(entry.provider for entry in _ENTRIES.values())
 
@@ -285,12 +313,14 @@ def provider_rule(
     key = provider.key if provider is not None else None
     while key is not None and key in _ENTRIES and key not in seen:
         seen.add(key)
-        candidates.append(_RULES[key])
+        candidates.append(_rules(key))
         key = _ENTRIES[key].parent
-    for gates, group in _GLOBAL_RULES:
+    for gates, listed in _GLOBAL_RULES:
         # A blocklist's rules only matter when the reply names that blocklist.
-        if group and group[0].owner.key not in seen and any(gate in original for gate in gates):
-            candidates.append(group)
+        if listed not in seen and any(gate in original for gate in gates):
+            group = _rules(listed)
+            if group:
+                candidates.append(group)
     if not candidates:
         return None
     lowered = _flatten(original)
