@@ -1,0 +1,48 @@
+"""split_returned / original_from_headers: the fast ASCII path finds what the plain regexes find.
+
+`bot.core.mail.common` searches lower-cased ASCII text with line-break-anchored regexes
+for speed; the case-insensitive multiline regexes stay the definition. Generated texts
+(phrases in any case, with decorations, quoting, folds, at the start or mid-text)
+must give identical answers on both paths.
+"""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.core.mail import common
+
+_PIECES = st.sampled_from([
+    "", "\n", "\r\n", " ", "\t", "> ", "| ", "--", "-----", "== ", "**", "x", "text ",
+    "This is a copy of", "ORIGINAL MESSAGE", "original message headers", "Returned Message",
+    "content-type: Message/RFC822", "Content-Type:\ttext/rfc822-headers", "Your message reads",
+    "Message-ID: <a@b>", "SUBJECT: hello", "from: A <a@b.example>", "To: c@d.example",
+    "subject:", "\n folded", "\n\tfolded more", "message-id:<x@y>", "From x@y Mon",
+])
+
+
+def _slow_split(body: str) -> tuple[str, str]:
+    match = common._RETURNED_MARKERS.search(body)
+    return (body, "") if match is None else (body[: match.start()], body[match.start() :])
+
+
+def _slow_fields(text: str) -> list[tuple[str, str]]:
+    return [(m.group(1).lower(), m.group(2)) for m in common._ORIG_HEADER.finditer(text)]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_PIECES, max_size=30))
+def test_fast_paths_agree_with_the_regexes(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    assert common.split_returned(text) == _slow_split(text)
+    assert list(common._original_header_fields(text)) == _slow_fields(text)
+
+
+def test_non_ascii_text_uses_the_regexes() -> None:
+    text = "Échec de remise\n--- Original message ---\nSubject: café\n"
+    report, tail = common.split_returned(text)
+    assert report == "Échec de remise\n"
+    assert tail.startswith("--- Original message")
+    original = common.original_from_headers(tail)
+    assert original is not None and original.subject == "café"
