@@ -31,6 +31,8 @@ _FIELDS = re.compile(r"(?:[\041-\071\073-\176]+:[^\n]*\n(?:[ \t][^\n]*\n)*)*")
 #: One ordinary field of such a run: its name and its value as compat32 keeps it (folds
 #: included, leading blanks and the final line break not).
 _FIELD = re.compile(r"([\041-\071\073-\176]+):[ \t]*([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)\r?\n")
+#: `_FIELD` for text without carriage returns (``.`` runs faster than a negated class).
+_FIELD_LF = re.compile(r"([\041-\071\073-\176]+):[ \t]*(.*(?:\n[ \t].*)*)\n")
 #: What may follow ``--boundary`` on a boundary line: the close marker, blanks, end of line.
 _BOUNDARY_TAIL = re.compile(r"(--)?[ \t]*(?:\r?\n|\Z)")
 
@@ -151,7 +153,7 @@ def parse(raw: bytes) -> Message:
     if "\r" in text and _LONE_CR.search(text) is not None:
         return email.message_from_bytes(raw)  # lone CRs end lines too: the stdlib's job
     try:
-        return _parse(text, 0, len(text), "text/plain")[0]
+        return _parse(text, 0, len(text), "text/plain", _FIELD if "\r" in text else _FIELD_LF)[0]
     except _Unsupported:
         return email.message_from_bytes(raw)
 
@@ -162,7 +164,7 @@ def _strip_eol(value: str) -> str:
     return value
 
 
-def _headers(msg: Part, text: str, pos: int, end: int) -> int:
+def _headers(msg: Part, text: str, pos: int, end: int, fields: re.Pattern[str]) -> int:
     """Read the header block starting at `pos` into `msg`; where the body starts."""
     run = _FIELDS.match(text, pos, end)
     stop = pos if run is None else run.end()
@@ -175,7 +177,7 @@ def _headers(msg: Part, text: str, pos: int, end: int) -> int:
         body = stop  # a line that is no header starts the body
     else:
         return _headers_by_line(msg, text, pos, end)
-    msg._headers = _FIELD.findall(text, pos, stop)
+    msg._headers = fields.findall(text, pos, stop)
     return body
 
 
@@ -241,7 +243,9 @@ def _field(text: str, start: int, end: int, name: str) -> tuple[str, str]:
     return name, value
 
 
-def _parse(text: str, start: int, end: int, default_type: str) -> tuple[Part, Part]:
+def _parse(
+    text: str, start: int, end: int, default_type: str, fields: re.Pattern[str]
+) -> tuple[Part, Part]:
     """The message in ``text[start:end]`` and the last message the feed parser made for it.
 
     The second value matters to the caller: the line break before a boundary is cut
@@ -250,19 +254,19 @@ def _parse(text: str, start: int, end: int, default_type: str) -> tuple[Part, Pa
     msg = Part()
     if default_type != "text/plain":
         msg.set_default_type(default_type)
-    pos = _headers(msg, text, start, end)
+    pos = _headers(msg, text, start, end, fields)
     ctype = _content_type(msg)
     if ctype == "message/delivery-status":
-        return msg, _delivery_status(msg, text, pos, end)
+        return msg, _delivery_status(msg, text, pos, end, fields)
     maintype = ctype.partition("/")[0]
     if maintype == "message":
-        child, last = _parse(text, pos, end, "text/plain")
+        child, last = _parse(text, pos, end, "text/plain", fields)
         msg._payload = [child]
         return msg, last
     if maintype == "multipart":
         boundary = msg.get_boundary()
         if boundary is not None:
-            _multipart(msg, text, pos, end, "--" + boundary, ctype == "multipart/digest")
+            _multipart(msg, text, pos, end, "--" + boundary, ctype == "multipart/digest", fields)
             return msg, msg
     msg._payload = text[pos:end]
     return msg, msg
@@ -270,25 +274,30 @@ def _parse(text: str, start: int, end: int, default_type: str) -> tuple[Part, Pa
 
 def _content_type(msg: Part) -> str:
     """`Message.get_content_type` without building the header index (often never used)."""
-    for key, value in msg._headers:
-        if len(key) == 12 and key.lower() == "content-type":
-            if not value.isascii():
-                return msg.get_content_type()
-            ctype = value.partition(";")[0].strip().lower()
-            msg._ctype = ctype if ctype.count("/") == 1 else "text/plain"
-            return msg._ctype
-    msg._ctype = msg.get_default_type()
+    headers = msg._headers
+    try:
+        at = [key.lower() for key, _ in headers].index("content-type")
+    except ValueError:
+        msg._ctype = msg.get_default_type()
+        return msg._ctype
+    value = headers[at][1]
+    if not value.isascii():
+        return msg.get_content_type()
+    ctype = value.partition(";")[0].strip().lower()
+    msg._ctype = ctype if ctype.count("/") == 1 else "text/plain"
     return msg._ctype
 
 
-def _delivery_status(msg: Part, text: str, pos: int, end: int) -> Part:
+def _delivery_status(
+    msg: Part, text: str, pos: int, end: int, fields: re.Pattern[str]
+) -> Part:
     """Header blocks separated by single blank lines, one sub-message each."""
     blocks: list[Message] = []
     msg._payload = blocks
     last: Part = msg
     while True:
         stop = _blank_line(text, pos, end)
-        child, last = _parse(text, pos, stop, "text/plain")
+        child, last = _parse(text, pos, stop, "text/plain", fields)
         blocks.append(child)
         if stop >= end:
             return last
@@ -324,7 +333,9 @@ def _boundary(text: str, sep: str, pos: int, end: int) -> tuple[int, int, bool] 
         pos = found + 1
 
 
-def _multipart(msg: Part, text: str, pos: int, end: int, sep: str, digest: bool) -> None:
+def _multipart(
+    msg: Part, text: str, pos: int, end: int, sep: str, digest: bool, fields: re.Pattern[str]
+) -> None:
     line = _boundary(text, sep, pos, end)
     if line is None or line[2]:  # no opening boundary: everything up to a close is payload
         msg._payload = text[pos:end if line is None else line[0]]
@@ -340,7 +351,8 @@ def _multipart(msg: Part, text: str, pos: int, end: int, sep: str, digest: bool)
         while (again := _boundary_at(text, sep, body, end)) is not None:
             body = again  # consecutive boundary lines enclose no part
         following = _boundary(text, sep, body, end)
-        child, last = _parse(text, body, end if following is None else following[0], child_type)
+        stop = end if following is None else following[0]
+        child, last = _parse(text, body, stop, child_type, fields)
         parts.append(child)
         _cut_line_break(last)
         if following is None:
