@@ -138,8 +138,7 @@ def _compile() -> tuple[
             patterns.append((spec.get("hint", ""), _LazyPattern(spec["regex"]), key))
         rule_specs[key] = item.get("rules", [])
         if kind == "blocklist":
-            gates = tuple(m.lower() for m in item.get("markers", []))
-            global_rules.append((gates, key))
+            global_rules.append((_minimal_gates(item.get("markers", [])), key))
     by_word: dict[bytes, list[tuple[str, str, int, int]]] = {}
     for marker, (key, strength) in literal.items():
         words = _WORD_SPLIT.findall(marker)
@@ -151,6 +150,14 @@ def _compile() -> tuple[
         word = max(telling, key=len).encode("ascii")
         by_word.setdefault(word, []).append((marker, key, strength, entries[key].kind_rank))
     return entries, rule_specs, global_rules, by_word, tuple(patterns)
+
+
+def _minimal_gates(markers: list[str]) -> tuple[str, ...]:
+    """The markers that decide "the reply names this blocklist": a marker containing
+    another (``zen.spamhaus.org`` holds ``spamhaus``) can only be found where that one is.
+    """
+    lowered = list(dict.fromkeys(m.lower() for m in markers))
+    return tuple(m for m in lowered if not any(o != m and o in m for o in lowered))
 
 
 def _rules(key: str) -> list[_Rule]:
