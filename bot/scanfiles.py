@@ -13,15 +13,19 @@ Outputs: a summary table (default), one JSON object per verdict (``--json``), or
 from __future__ import annotations
 
 import csv
+import io
 import json
+import marshal
 import os
 import re
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import IO, Any, Literal
 
+from bot import forked
 from bot.core.mail.common import domain_of
 from bot.core.model import Report, Verdict
 from bot.core.scan import scan
@@ -236,6 +240,24 @@ class Summary:
             self.domains[domain_of(verdict.recipient) or "(no address)"] += 1
             self.providers[verdict.provider or "(unknown)"] += 1
 
+    def counts(self) -> dict[str, Any]:
+        """Everything counted, as plain values (sent back by a forked worker)."""
+        return {
+            "messages": self.messages, "bounces": self.bounces, "errors": self.errors,
+            "verdicts": self.verdicts, "reasons": dict(self.reasons),
+            "domains": dict(self.domains), "providers": dict(self.providers),
+        }
+
+    def merge(self, counts: dict[str, Any]) -> None:
+        """Add a worker's `counts()` (its keys come after ours, as if scanned here next)."""
+        self.messages += counts["messages"]
+        self.bounces += counts["bounces"]
+        self.errors += counts["errors"]
+        self.verdicts += counts["verdicts"]
+        self.reasons.update(counts["reasons"])
+        self.domains.update(counts["domains"])
+        self.providers.update(counts["providers"])
+
     def render(self, top: int = 20) -> str:
         lines = [
             f"messages scanned: {self.messages}   bounces/reports: {self.bounces}   "
@@ -274,6 +296,11 @@ def run_scan(paths: list[str], fmt: Format, progress: bool | None = None) -> int
 
     `progress`: True forces a progress bar, False never shows one, None shows one on
     a terminal when the run takes more than a moment.
+
+    Without a progress bar, a run over many files is shared out to forked workers, one
+    per CPU (`SMTPBOT_SCAN_JOBS` caps their number; 1 turns this off): each takes a
+    contiguous share of the files and the output is printed in file order, exactly as
+    a single process prints it.
     """
     files = list(iter_files(paths))
     out = sys.stdout
@@ -283,33 +310,12 @@ def run_scan(paths: list[str], fmt: Format, progress: bool | None = None) -> int
         writer.writeheader()
     summary = Summary()
     bar = _progress_bar(len(files), progress)
-    failed = False
+    jobs = 1 if bar is not None else _jobs(len(files))
     try:
-        for path, shown in files:
-            for item in iter_messages(path, shown):
-                if item.raw is None:
-                    failed = True
-                    summary.errors += 1
-                    where = shown if item.message is None else f"{shown} (message {item.message})"
-                    print(f"smtpbot: {where}: {item.error}", file=sys.stderr)
-                    record = error_record(item)
-                    if fmt == "json":
-                        out.write(_JSON.encode(record) + "\n")
-                    elif writer is not None:
-                        writer.writerow(record)
-                    continue
-                report = scan(item.raw)
-                if fmt == "table":
-                    summary.add(report)
-                    continue
-                for verdict in report.verdicts:
-                    record = verdict_record(item, report, verdict)
-                    if writer is not None:
-                        writer.writerow(csv_row(record))
-                    else:
-                        out.write(_JSON.encode(record) + "\n")
-            if bar is not None:
-                bar.update(1)
+        if jobs > 1:
+            failed = _scan_shared(files, fmt, jobs, writer, summary)
+        else:
+            failed = _scan_files(files, fmt, out, sys.stderr, writer, summary, bar)
     finally:
         if bar is not None:
             bar.close()
@@ -317,6 +323,122 @@ def run_scan(paths: list[str], fmt: Format, progress: bool | None = None) -> int
         out.write(summary.render() + "\n")
     out.flush()
     return 1 if failed else 0
+
+
+def _scan_files(
+    files: list[tuple[str, str]],
+    fmt: Format,
+    out: IO[str],
+    err: IO[str],
+    writer: csv.DictWriter[str] | None,
+    summary: Summary,
+    bar: Any = None,
+) -> bool:
+    """Scan `files` in order, writing records to `out` and failures to `err`; any failure?"""
+    failed = False
+    for path, shown in files:
+        for item in iter_messages(path, shown):
+            if item.raw is None:
+                failed = True
+                summary.errors += 1
+                where = shown if item.message is None else f"{shown} (message {item.message})"
+                print(f"smtpbot: {where}: {item.error}", file=err)
+                record = error_record(item)
+                if fmt == "json":
+                    out.write(_JSON.encode(record) + "\n")
+                elif writer is not None:
+                    writer.writerow(record)
+                continue
+            report = scan(item.raw)
+            if fmt == "table":
+                summary.add(report)
+                continue
+            for verdict in report.verdicts:
+                record = verdict_record(item, report, verdict)
+                if writer is not None:
+                    writer.writerow(csv_row(record))
+                else:
+                    out.write(_JSON.encode(record) + "\n")
+        if bar is not None:
+            bar.update(1)
+    return failed
+
+
+# --------------------------------------------------------------------------- sharing out
+
+#: Runs over fewer files than this stay in one process (a fork is not worth it).
+PARALLEL_MIN_FILES = 64
+#: Never more workers than this, whatever the CPU count.
+MAX_JOBS = 8
+
+
+def _jobs(files: int) -> int:
+    """How many processes should share a run over `files` files."""
+    if files < PARALLEL_MIN_FILES or not forked.available():
+        return 1
+    wanted = forked.cpus()
+    setting = os.environ.get("SMTPBOT_SCAN_JOBS", "").strip()
+    if setting.isdigit():
+        wanted = min(wanted, int(setting))
+    return max(1, min(wanted, MAX_JOBS, files // (PARALLEL_MIN_FILES // 2)))
+
+
+def _shares(files: list[tuple[str, str]], jobs: int) -> list[list[tuple[str, str]]]:
+    """`files` cut into `jobs` contiguous shares of about equal bytes."""
+    sizes = []
+    for path, _ in files:
+        try:
+            sizes.append(os.stat(path).st_size + 512)
+        except OSError:
+            sizes.append(512)
+    target = sum(sizes) / jobs
+    shares: list[list[tuple[str, str]]] = [[]]
+    done = 0
+    for entry, size in zip(files, sizes, strict=True):
+        if done >= target * len(shares) and len(shares) < jobs:
+            shares.append([])
+        shares[-1].append(entry)
+        done += size
+    return [share for share in shares if share]
+
+
+def _scan_shared(
+    files: list[tuple[str, str]],
+    fmt: Format,
+    jobs: int,
+    writer: csv.DictWriter[str] | None,
+    summary: Summary,
+) -> bool:
+    """`_scan_files` with the later shares scanned by forked workers meanwhile."""
+    shares = _shares(files, jobs)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    workers = forked.Forked([partial(_scan_share, share, fmt) for share in shares[1:]])
+    try:
+        failed = _scan_files(shares[0], fmt, sys.stdout, sys.stderr, writer, summary)
+        for share, result in zip(shares[1:], workers.results(), strict=True):
+            if result is None:  # the worker died: do its share here
+                failed |= _scan_files(share, fmt, sys.stdout, sys.stderr, writer, summary)
+                continue
+            text, errors, share_failed, counts = marshal.loads(result)
+            sys.stdout.write(text)
+            sys.stderr.write(errors)
+            summary.merge(counts)
+            failed |= share_failed
+    finally:
+        workers.close()
+    return failed
+
+
+def _scan_share(share: list[tuple[str, str]], fmt: Format) -> bytes:
+    """A worker's job: scan its share into memory, return output, errors and counts."""
+    out, err = io.StringIO(), io.StringIO()
+    writer = None
+    if fmt == "csv":
+        writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, extrasaction="ignore")
+    summary = Summary()
+    failed = _scan_files(share, fmt, out, err, writer, summary)
+    return marshal.dumps((out.getvalue(), err.getvalue(), failed, summary.counts()))
 
 
 def _progress_bar(total: int, progress: bool | None) -> Any:

@@ -1,0 +1,109 @@
+"""`smtpbot scan` shared out to forked workers prints exactly what one process prints."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot import forked, scanfiles
+from bot.cli import main
+from tests.conftest import CORPUS
+
+pytestmark = pytest.mark.skipif(not forked.available(), reason="needs os.fork")
+
+
+def _mailbox(tmp_path: Path, count: int) -> Path:
+    """`count` corpus emails, an empty file, an unreadable one and an mbox, in one tree."""
+    emails = sorted((CORPUS / "emails").rglob("*.eml"))[:count]
+    if len(emails) < count:
+        pytest.skip("shared corpus not available")
+    root = tmp_path / "box"
+    for index, path in enumerate(emails):
+        folder = root / f"d{index % 3}"
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, folder / f"{index:03d}-{path.name}")
+    (root / "d1" / "050-empty.eml").write_bytes(b"")
+    locked = root / "d2" / "060-locked.eml"
+    locked.write_bytes(b"Subject: x\n\nbody\n")
+    locked.chmod(0)
+    mbox = b"".join(b"From a@b Mon Jan  1 00:00:00 2024\n" + p.read_bytes() for p in emails[:3])
+    (root / "d0" / "070-box.mbox").write_bytes(mbox)
+    return root
+
+
+def _run(
+    args: list[str], jobs: int, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> tuple[int, str, str]:
+    monkeypatch.setenv("SMTPBOT_SCAN_JOBS", str(jobs))
+    code = main(["scan", "--no-progress", *args])
+    sys.stdout.flush()
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.mark.parametrize("fmt", [["--json"], ["--csv"], []], ids=["json", "csv", "table"])
+def test_workers_print_what_one_process_prints(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    fmt: list[str],
+) -> None:
+    root = _mailbox(tmp_path, 90)
+    if os.access(root / "d2" / "060-locked.eml", os.R_OK):
+        (root / "d2" / "060-locked.eml").unlink()  # running as root: cannot make it unreadable
+    monkeypatch.setattr(forked, "cpus", lambda: 3)
+    single = _run([*fmt, str(root)], 1, capsys, monkeypatch)
+    shared = _run([*fmt, str(root)], 3, capsys, monkeypatch)
+    assert shared == single
+    assert single[0] == 1 and "050-empty.eml" in single[2]  # failures still reported, in order
+    assert len(single[1].splitlines()) > 50
+
+
+def test_a_dead_worker_share_is_scanned_by_the_parent(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _mailbox(tmp_path, 70)
+    (root / "d2" / "060-locked.eml").unlink()
+    single = _run(["--json", str(root)], 1, capsys, monkeypatch)
+    monkeypatch.setattr(forked, "cpus", lambda: 2)
+
+    def crash(share: list[tuple[str, str]], fmt: scanfiles.Format) -> bytes:
+        os._exit(3)
+
+    monkeypatch.setattr(scanfiles, "_scan_share", crash)
+    assert _run(["--json", str(root)], 2, capsys, monkeypatch) == single
+
+
+def test_forked_results_come_back_in_order_and_failures_are_none() -> None:
+    def boom() -> bytes:
+        raise RuntimeError("worker failed")
+
+    jobs = [lambda: b"first", boom, lambda: b"x" * 300_000, lambda: b""]
+    results = list(forked.Forked(jobs).results())
+    assert results == [b"first", None, b"x" * 300_000, b""]
+
+
+def test_small_runs_and_settings_decide_the_worker_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(forked, "cpus", lambda: 4)
+    monkeypatch.delenv("SMTPBOT_SCAN_JOBS", raising=False)
+    assert scanfiles._jobs(scanfiles.PARALLEL_MIN_FILES - 1) == 1
+    assert scanfiles._jobs(1000) == 4
+    monkeypatch.setenv("SMTPBOT_SCAN_JOBS", "1")
+    assert scanfiles._jobs(1000) == 1
+    monkeypatch.setenv("SMTPBOT_SCAN_JOBS", "nonsense")
+    assert scanfiles._jobs(1000) == 4
+
+
+def test_shares_are_contiguous_and_cover_every_file(tmp_path: Path) -> None:
+    files = []
+    for index in range(10):
+        path = tmp_path / f"{index}.eml"
+        path.write_bytes(b"x" * (100 * (index + 1)))
+        files.append((str(path), path.name))
+    shares = scanfiles._shares(files, 3)
+    assert 1 < len(shares) <= 3
+    assert [entry for share in shares for entry in share] == files
