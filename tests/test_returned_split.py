@@ -39,6 +39,19 @@ def test_fast_paths_agree_with_the_regexes(pieces: list[str]) -> None:
     assert list(common._original_header_fields(text)) == _slow_fields(text)
 
 
+def test_marker_decoration_accepts_what_the_plain_form_accepts() -> None:
+    """Every prefix up to 5 characters over the decoration alphabet, old form vs new."""
+    import itertools
+    import re
+
+    plain = re.compile(r"[ \t>|]*(?:[-=*_|]{2,}[ \t]*)?original message\Z")
+    ours = re.compile(common._MARKER_LEAD + r"original message\Z")
+    for size in range(6):
+        for chars in itertools.product(" \t>|-=*_x", repeat=size):
+            text = "".join(chars) + "original message"
+            assert bool(plain.match(text)) == bool(ours.match(text)), repr(text)
+
+
 def test_non_ascii_text_uses_the_regexes() -> None:
     text = "Échec de remise\n--- Original message ---\nSubject: café\n"
     report, tail = common.split_returned(text)

@@ -138,7 +138,11 @@ _MARKER_PHRASES = (
     "Below is a copy of the original message",
     r"Content-Type:[ \t]*(?:message/rfc822|text/rfc822-headers|message/global)",
 )
-_MARKER_LEAD = r"[ \t>|]*(?:[-=*_|]{2,}[ \t]*)?"
+# Decoration before the phrase: quoting and blanks, optionally a rule of at least two
+# of - = * _ | and blanks. Written so that no two parts can take the same ``|``: the
+# plain ``[ \t>|]*(?:[-=*_|]{2,}[ \t]*)?`` accepts the same prefixes but backtracked
+# quadratically on a long run of pipes.
+_MARKER_LEAD = r"(?:(?:[ \t>|]*[ \t>])?[-=*_|]{2,}[ \t]*|[ \t>|]*)"
 _RETURNED_MARKERS = re.compile(
     r"^" + _MARKER_LEAD + "(?:" + "|".join(_MARKER_PHRASES) + ")",
     re.IGNORECASE | re.MULTILINE,
