@@ -154,7 +154,7 @@ def parse(raw: bytes) -> Message:
         return email.message_from_bytes(raw)  # lone CRs end lines too: the stdlib's job
     try:
         return _parse(text, 0, len(text), "text/plain", _FIELD if "\r" in text else _FIELD_LF)[0]
-    except _Unsupported:
+    except Exception:  # _Unsupported, or a case this parser gets wrong: never worse than stdlib
         return email.message_from_bytes(raw)
 
 
