@@ -13,13 +13,42 @@ DeliveryClass = Literal["success", "transient", "permanent"]
 
 #: Reason names, in Sisimai's newest vocabulary, so results compare 1:1.
 REASONS: frozenset[str] = frozenset(
-    """
-    authfailure badreputation blocked contenterror delivered emailtoolarge expired
-    failedstarttls feedback filtered hasmoved hostunknown mailboxfull mailererror
-    networkerror norelaying notaccept notcompliantrfc onhold policyviolation
-    ratelimited rejected requireptr securityerror spamdetected suppressed suspend
-    syntaxerror systemerror systemfull undefined userunknown vacation virusdetected
-    """.split()
+    {
+        "authfailure",
+        "badreputation",
+        "blocked",
+        "contenterror",
+        "delivered",
+        "emailtoolarge",
+        "expired",
+        "failedstarttls",
+        "feedback",
+        "filtered",
+        "hasmoved",
+        "hostunknown",
+        "mailboxfull",
+        "mailererror",
+        "networkerror",
+        "norelaying",
+        "notaccept",
+        "notcompliantrfc",
+        "onhold",
+        "policyviolation",
+        "ratelimited",
+        "rejected",
+        "requireptr",
+        "securityerror",
+        "spamdetected",
+        "suppressed",
+        "suspend",
+        "syntaxerror",
+        "systemerror",
+        "systemfull",
+        "undefined",
+        "userunknown",
+        "vacation",
+        "virusdetected",
+    }
 )
 
 
