@@ -16,6 +16,7 @@ from bot.core.providers import (
     detect_provider,
     provider_rule,
 )
+from bot.core.replytext import find_command
 from tests.conftest import CORPUS, read_jsonl
 
 # --- detection -------------------------------------------------------------------
@@ -270,7 +271,7 @@ CODE_CASES = [
     ("outlookcom", "550 OU-001 (SNT004-MC2F7) Unfortunately, messages from 192.0.2.9 weren't "
      "sent.", "550", None, "blocked"),
     ("yahoo", "421 4.7.0 [TSS04] Messages from 192.0.2.25 temporarily deferred due to "
-     "unexpected volume or user complaints", "421", "4.7.0", "rejected"),
+     "unexpected volume or user complaints", "421", "4.7.0", "badreputation"),
     ("yahoo", "553 5.7.2 [TSS09] All messages from 192.0.2.25 will be permanently deferred; "
      "Retrying will NOT succeed.", "553", "5.7.2", "rejected"),
     ("yahoo", "553 5.7.1 [BL21] Connections will not be accepted from 192.0.2.25, because the "
@@ -432,8 +433,9 @@ def test_provider_rules_agree_with_corpus_labels() -> None:
     agree = disagree = 0
     for row in snippets:
         provider = detect_provider(row["snippet"])
+        command = find_command(row["snippet"].lower())
         rule = provider_rule(provider, row["snippet"], row["replycode"] or None,
-                             row["status"] or None)
+                             row["status"] or None, command=command)
         if rule is None or rule.reason is None:
             continue
         if rule.reason == row["reason"]:
