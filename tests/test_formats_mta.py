@@ -8,7 +8,6 @@ are not in the corpus, to show the parsers read the format rather than the sampl
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 import pytest
@@ -16,7 +15,7 @@ import pytest
 from bot.core.mail.formats import detectors
 from bot.core.mail.message import BounceMessage
 from bot.core.scan import scan
-from tests.conftest import CORPUS, read_jsonl
+from tests.conftest import CORPUS, labelled_files
 
 #: Sisimai module -> the detector expected to read its samples.
 EXPECTED: dict[str, str] = {
@@ -45,18 +44,7 @@ EXPECTED: dict[str, str] = {
 }
 
 
-def _cases() -> list[tuple[str, list[dict[str, Any]]]]:
-    path = CORPUS / "labels.jsonl"
-    if not path.is_file():
-        return []
-    by_file: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in read_jsonl(path):
-        if row["module"] in EXPECTED:
-            by_file[row["file"]].append(row)
-    return [(n, sorted(rows, key=lambda r: r["index"])) for n, rows in sorted(by_file.items())]
-
-
-CASES = _cases()
+CASES = labelled_files(EXPECTED)
 
 #: Samples whose label follows a different reading of the transcript than ours; each
 #: reason says why ours is kept. Only the named field is exempt.

@@ -13,7 +13,6 @@ layout rather than the samples, and negatives that must not be taken for these f
 from __future__ import annotations
 
 import time
-from collections import defaultdict
 from typing import Any
 
 import pytest
@@ -21,7 +20,7 @@ import pytest
 from bot.core.mail.formats import detectors
 from bot.core.mail.message import BounceMessage
 from bot.core.scan import scan
-from tests.conftest import CORPUS, read_jsonl
+from tests.conftest import CORPUS, labelled_files
 
 #: Sisimai module -> the detector expected to read its samples (None: any detector; the
 #: samples are plain RFC 3464 or another MTA's layout).
@@ -43,18 +42,7 @@ EXPECTED: dict[str, str | None] = {
 }
 
 
-def _cases() -> list[tuple[str, list[dict[str, Any]]]]:
-    path = CORPUS / "labels.jsonl"
-    if not path.is_file():
-        return []
-    by_file: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in read_jsonl(path):
-        if row["module"] in EXPECTED:
-            by_file[row["file"]].append(row)
-    return [(n, sorted(rows, key=lambda r: r["index"])) for n, rows in sorted(by_file.items())]
-
-
-CASES = _cases()
+CASES = labelled_files(EXPECTED)
 
 
 @pytest.mark.parametrize(("name", "labels"), CASES, ids=[c[0].rsplit("/", 1)[-1] for c in CASES])
