@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.core import explain
 from bot.core import replytext as rt
 
 
@@ -134,3 +135,22 @@ def test_looks_like_email() -> None:
 def test_focus_takes_the_servers_words() -> None:
     text = "Some intro\nThe error that the other server returned was:\n550 5.1.1 gone\n\nfooter"
     assert rt.focus(text) == "550 5.1.1 gone"
+
+
+@pytest.mark.parametrize("dsn", ["0.0.0", "9.1.1", "1.2.3", "3.0.0", "5.1.1234"])
+def test_log_line_rejects_invalid_dsn(dsn: str) -> None:
+    """RFC 3463 classes are 2, 4 and 5: any other ``dsn=`` is no status at all."""
+    sent = f"postfix/smtp[1]: to=<a@b.com>, relay=mx.b.com[192.0.2.1]:25, dsn={dsn}, stat=Sent (ok)"
+    records, _ = rt.parse_records([sent])
+    assert records and records[0].status is None
+    bounced = f"postfix/smtp[1]: to=<a@b.com>, dsn={dsn}, status=bounced (said: 550 5.1.1 no user)"
+    verdict = explain(bounced).verdicts[0]
+    assert verdict.status == "5.1.1"
+    assert verdict.delivery_class == "permanent"
+
+
+def test_log_line_keeps_valid_dsn() -> None:
+    line = "sendmail[1]: to=<a@b.com>, dsn=4.4.1, stat=Deferred: Connection refused"
+    records, _ = rt.parse_records([line])
+    assert records[0].status == "4.4.1"
+    assert explain(line).verdicts[0].status == "4.4.1"

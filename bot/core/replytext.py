@@ -184,7 +184,8 @@ class Record:
 
 
 _LOG_TO = re.compile(r"\bto=<?(" + _ADDR + r")>?")
-_LOG_DSN = re.compile(r"\bdsn=(\d\.\d{1,3}\.\d{1,3})")
+#: RFC 3463: an enhanced status class is 2, 4 or 5; ``dsn=0.0.0`` or ``dsn=9.1.1`` is no status.
+_LOG_DSN = re.compile(r"\bdsn=([245]\.\d{1,3}\.\d{1,3})(?!\d)")
 _LOG_RELAY = re.compile(r"\brelay=([\w.\-]{1,255})")
 _POSTFIX_STATUS = re.compile(r"\bstatus=(\w{1,20})(?:[ ,]\s{0,3}\((.*)\))?")
 _POSTFIX_ACTION = {
