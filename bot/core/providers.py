@@ -52,6 +52,7 @@ class ProviderRule:
 
 
 _KIND_RANK = {"blocklist": 0, "filter": 1, "mailbox": 2}
+_MAILBOX = _KIND_RANK["mailbox"]
 #: Strength of where a marker was seen: a bare mail domain in the text (may be an address).
 _WEAK, _STRONG, _REMOTE = 0, 1, 2
 _ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
@@ -213,6 +214,8 @@ _ENTRIES, _RULE_SPECS, _GLOBAL_RULES, _BY_WORD, _PATTERNS = _compile()
 _BUILT: dict[str, list[_Rule]] = {}
 _WORDS = frozenset(_BY_WORD)
 _ALL = tuple(entry.provider for entry in _ENTRIES.values())
+#: (gate marker, blocklist key) for every blocklist, in file order.
+_GATES = tuple((gate, listed) for gates, listed in _GLOBAL_RULES for gate in gates)
 
 _CONTINUATION_RE = re.compile(
     r"[245](?<![\w.#-][245])\d\d"
@@ -273,18 +276,19 @@ def _scan_patterns(lowered: str, strength: int, best: _Best) -> _Best:
 def detect_provider(text: str, remote_mta: str | None = None) -> Provider | None:
     """The provider, filter or blocklist that `text` (a reply) or `remote_mta` names, if any."""
     best: _Best = None
-    sources = []
-    if remote_mta:
-        sources.append((remote_mta, remote_mta.lower(), _REMOTE))
-    if text:
-        sources.append((text, text.lower(), _WEAK))
-    for raw, lowered, strength in sources:
-        best = _scan_words(raw, lowered, strength, best)
+    remote = remote_mta.lower() if remote_mta else ""
+    lowered = text.lower() if text else ""
+    if remote:
+        best = _scan_words(remote_mta or "", remote, _REMOTE, best)
+    if lowered:
+        best = _scan_words(text, lowered, _WEAK, best)
     # A host name or reply signature of a mailbox provider already settles it; vendor
     # code patterns only matter when nothing (or only a quoted blocklist) was found.
-    if best is None or best[0][0] < _STRONG or best[0][1] < _KIND_RANK["mailbox"]:
-        for _, lowered, strength in sources:
-            best = _scan_patterns(lowered, strength, best)
+    if best is None or best[0][0] < _STRONG or best[0][1] < _MAILBOX:
+        if remote:
+            best = _scan_patterns(remote, _REMOTE, best)
+        if lowered:
+            best = _scan_patterns(lowered, _WEAK, best)
     return _ENTRIES[best[1]].provider if best is not None else None
 
 
@@ -322,9 +326,11 @@ def provider_rule(
         seen.add(key)
         candidates.append(_rules(key))
         key = _ENTRIES[key].parent
-    for gates, listed in _GLOBAL_RULES:
-        # A blocklist's rules only matter when the reply names that blocklist.
-        if listed not in seen and any(gate in original for gate in gates):
+    # A blocklist's rules only matter when the reply names that blocklist: one flat
+    # pass over (gate, blocklist) pairs, in file order (no generator per blocklist).
+    named = [listed for gate, listed in _GATES if gate in original]
+    for listed in dict.fromkeys(named) if named else ():
+        if listed not in seen:
             group = _rules(listed)
             if group:
                 candidates.append(group)
