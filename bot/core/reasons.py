@@ -73,6 +73,8 @@ _DOMAIN_END = re.compile(r"[\w.\-]*")
 _LINK_END = re.compile(r"[^\s<>()\[\]\"']*")
 #: Characters that end an address's local part when reading backwards from ``@``.
 _LOCAL_STOP = frozenset(" \t\r\n<>()[]{}\"',;:|")
+#: A run of local-part characters (anything but `_LOCAL_STOP`).
+_LOCAL_RUN = re.compile("[^" + re.escape("".join(sorted(_LOCAL_STOP))) + "]*")
 
 
 _DATA: dict[str, Any] = load("reasons")
@@ -120,10 +122,29 @@ def _build_index() -> dict[str, list[_Needle]]:
 
 
 _INDEX = _build_index()
+#: One phrase to test: (rank of its cause, literal text, compiled regex or None, cause).
+_Test = tuple[int, str, "re.Pattern[str] | None", Cause]
+
+
+def _tests(needles: list[_Needle], strong: bool) -> tuple[_Test, ...]:
+    return tuple(
+        (n.cause.rank, n.text, n.regex, n.cause) for n in needles if n.strong is strong
+    )
+
+
 #: Anchors as UTF-8 bytes: a reply is tokenised by one bytes.translate and split, the
-#: fastest tokeniser CPython offers (ASCII punctuation becomes a separator).
-_BYTE_INDEX = {anchor.encode("utf-8"): needles for anchor, needles in _INDEX.items()}
+#: fastest tokeniser CPython offers (ASCII punctuation becomes a separator). Each anchor
+#: holds its strong and its weak phrases apart, both sorted by rank (best first).
+_BYTE_INDEX: dict[bytes, tuple[tuple[_Test, ...], tuple[_Test, ...]]] = {
+    anchor.encode("utf-8"): (_tests(needles, True), _tests(needles, False))
+    for anchor, needles in _INDEX.items()
+}
 _ANCHORS = frozenset(_BYTE_INDEX)
+#: Rank beyond every cause: "nothing found yet".
+_NO_RANK = len(_ORDER) + 1
+#: One shared MatchResult per (strong, weak) pair: results are immutable and building a
+#: frozen dataclass costs more than the dict hit. At most (causes + 1) ** 2 entries.
+_RESULTS: dict[tuple[int, int], MatchResult] = {}
 _FOLD = bytes(c if (chr(c).isalnum() or c == 0x5F or c >= 0x80) else 0x20 for c in range(256))
 _TEMPORARY: tuple[str, ...] = tuple(_DATA["temporary"])
 _PERMANENT: tuple[str, ...] = tuple(_DATA["permanent"])
@@ -133,13 +154,23 @@ _STATUS_FIRST = frozenset(_DATA.get("status_first", ()))
 _REPLY_FALLBACK: dict[str, str] = dict(_DATA.get("reply_fallback", {}))
 
 
+#: The last (text, prepared) pair: `explain` prepares the server's words for the reply
+#: rule and `classify` prepares the very same string again. One entry, so no growth.
+_LAST_PREPARED: tuple[str, str] = ("", "")
+
+
 def prepare(text: str) -> str:
     """Lowercase `text` and blank out addresses and links: their words are no evidence
     (``filtered@example.org``, ``…/reason/#mailboxfull``)."""
+    global _LAST_PREPARED
+    last = _LAST_PREPARED
+    if text is last[0]:
+        return last[1]
     low = text.lower()
-    if "@" not in low and "://" not in low:
-        return low
-    return _blank_noise(low)
+    if "@" in low or "://" in low:
+        low = _blank_noise(low)
+    _LAST_PREPARED = (text, low)
+    return low
 
 
 def _blank_noise(low: str) -> str:
@@ -147,11 +178,14 @@ def _blank_noise(low: str) -> str:
     and the backward scans are bounded."""
     spans: list[tuple[int, int]] = []
     at = low.find("@")
+    # The local part is read backwards: a regex over the reversed text, from just
+    # before the "@", bounded to 64 characters (one C call instead of a Python loop).
+    rev = low[::-1] if at >= 0 else ""
+    size = len(low)
     while at >= 0:
-        start = at
-        floor = max(0, at - 64)
-        while start > floor and low[start - 1] not in _LOCAL_STOP:
-            start -= 1
+        back = size - at
+        run = _LOCAL_RUN.match(rev, back, back + min(at, 64))
+        start = at - (run.end() - back) if run else at
         m = _DOMAIN_END.match(low, at + 1)
         end = m.end() if m else at + 1
         spans.append((start, end))
@@ -177,33 +211,38 @@ def _blank_noise(low: str) -> str:
 
 
 def match(low: str) -> MatchResult:
-    """The best strong and weak causes whose phrases occur in `low` (from `prepare`)."""
+    """The best strong cause whose phrases occur in `low` (from `prepare`), and the best
+    weak cause ranked above it (None when the strong one outranks every weak one)."""
     hits = _ANCHORS.intersection(low.encode("utf-8", "surrogatepass").translate(_FOLD).split())
     if not hits:
-        return MatchResult(None, None)
+        return _NOTHING
     strong: Cause | None = None
+    best = _NO_RANK
+    buckets = [_BYTE_INDEX[anchor] for anchor in hits]
+    for tests, _ in buckets:
+        for rank, text, regex, owner in tests:
+            if rank >= best:
+                break  # sorted by rank: nothing better follows in this bucket
+            if (text in low) if regex is None else (regex.search(low) is not None):
+                strong, best = owner, rank
+                break
     weak: Cause | None = None
-    for anchor in hits:
-        for needle in _BYTE_INDEX[anchor]:
-            rank = needle.cause.rank
-            if needle.strong:
-                if strong is not None and rank >= strong.rank:
-                    break  # buckets are sorted by rank: nothing better follows
-            elif (strong is not None and rank >= strong.rank) or (
-                weak is not None and rank >= weak.rank
-            ):
-                continue
-            found = (
-                needle.regex.search(low) is not None
-                if needle.regex is not None
-                else needle.text in low
-            )
-            if found:
-                if needle.strong:
-                    strong = needle.cause
-                else:
-                    weak = needle.cause
-    return MatchResult(strong, weak)
+    strong_rank = best
+    for _, tests in buckets:
+        for rank, text, regex, owner in tests:
+            if rank >= best:
+                break
+            if (text in low) if regex is None else (regex.search(low) is not None):
+                weak, best = owner, rank
+                break
+    key = (strong_rank, best if weak is not None else _NO_RANK)
+    result = _RESULTS.get(key)
+    if result is None:
+        result = _RESULTS[key] = MatchResult(strong, weak)
+    return result
+
+
+_NOTHING = MatchResult(None, None)
 
 
 def cause(key: str | None) -> Cause | None:
