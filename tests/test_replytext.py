@@ -154,3 +154,8 @@ def test_log_line_keeps_valid_dsn() -> None:
     records, _ = rt.parse_records([line])
     assert records[0].status == "4.4.1"
     assert explain(line).verdicts[0].status == "4.4.1"
+
+
+def test_focus_keys_pass_the_prefilter() -> None:
+    """`focus` skips its key search when a paste has no ``:``, ``;`` or ``'``."""
+    assert all(":" in k or ";" in k or "'" in k for k in rt._FOCUS_KEYS)
