@@ -1,0 +1,58 @@
+"""McAfee Email Gateway / Email and Web Security appliance "Delivery Status" reports.
+
+The text lists ``<a@example.org>   (why)`` under "--- The following addresses had
+delivery problems ---"; the RFC 3464 part beside it holds Status and Diagnostic-Code.
+The appliance checks recipients itself, so its unknown-user sentences settle the
+reason (``vendor_formats.toml``, ``[mcafee.verdict]``) whatever SMTP stage is named.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.core.mail.common import normalize_space, original_from_headers, strip_address
+from bot.core.mail.detector import Parsed
+from bot.core.mail.formats._mta import dsn_of, finish, merge, split_report
+from bot.core.mail.formats._vendor import own_reason
+from bot.core.mail.message import BounceMessage
+from bot.core.model import Evidence
+
+_LIST = re.compile(r"^-+[ \t]*The following addresses had delivery problems[ \t]*-+[ \t]*$", re.M)
+_LINE = re.compile(r"^<([^\s<>]{1,320}@[^\s<>]{1,255})>[ \t]+\(([^\n]{1,1000})\)[ \t]*$")
+
+
+class McAfee:
+    """McAfee appliances' "Delivery Status" reports."""
+
+    name = "mcafee"
+    order = 370
+
+    def sniff(self, msg: BounceMessage) -> bool:
+        return "modified by mcafee" in (msg.header("X-NAI-Header") or "").lower()
+
+    def parse(self, msg: BounceMessage) -> Parsed | None:
+        if not self.sniff(msg):
+            return None
+        report, tail = split_report(msg)
+        listed = _LIST.search(report)
+        if listed is None:
+            return None
+        text: list[Evidence] = []
+        for line in report[listed.end() :].splitlines()[:5000]:
+            match = _LINE.match(line.strip())
+            if match is not None:
+                ev = Evidence(
+                    recipient=strip_address(match.group(1)),
+                    diagnostic=normalize_space(match.group(2)),
+                    action="failed",
+                )
+                text.append(finish(ev))
+        evidence = [ev for ev in merge(text, dsn_of(msg), prefer_text=False) if ev.recipient]
+        if not evidence:
+            return None
+        for ev in evidence:
+            ev.reason = ev.reason or own_reason("mcafee.verdict", ev.diagnostic)
+        return Parsed(evidence=evidence, original=original_from_headers(msg.returned or tail))
+
+
+DETECTOR = McAfee()

@@ -1,0 +1,58 @@
+"""An unnamed gateway's "Returned Mail: ..." notices from ``"Mail Deliver System"``.
+
+After "The original message was received at <date>", one line per recipient holds the
+address and, in square brackets, the remote server's reply:
+``a@example.org [550 5.1.1 <a@example.org>... User Unknown]``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.core.mail.common import normalize_space, original_from_headers, strip_address
+from bot.core.mail.detector import Parsed
+from bot.core.mail.formats._mta import finish, split_report
+from bot.core.mail.message import BounceMessage
+from bot.core.model import Evidence
+
+_INTRO = re.compile(r"^The original message was received at ", re.MULTILINE)
+_LINE = re.compile(
+    r"^<?([^\s<>\[\]]{1,320}@[^\s<>\[\]]{1,255}?)>?[ \t]+\[([^\]\n]{1,1000})\][ \t]*$"
+)
+
+
+class X1:
+    """The "Mail Deliver System" notices: ``address [reply]`` lines."""
+
+    name = "x1"
+    order = 455
+
+    def sniff(self, msg: BounceMessage) -> bool:
+        sender = msg.sender.lower().lstrip('" ')
+        return msg.subject.startswith("Returned Mail: ") and sender.startswith(
+            "mail deliver system"
+        )
+
+    def parse(self, msg: BounceMessage) -> Parsed | None:
+        if not self.sniff(msg):  # the layout alone is too loose to claim a message
+            return None
+        report, tail = split_report(msg)
+        intro = _INTRO.search(report)
+        if intro is None:
+            return None
+        evidence: list[Evidence] = []
+        for line in report[intro.end() :].splitlines()[:5000]:
+            match = _LINE.match(line.strip())
+            if match is None:
+                continue
+            recipient = strip_address(match.group(1))
+            if recipient:
+                diagnostic = normalize_space(match.group(2))
+                ev = Evidence(recipient=recipient, diagnostic=diagnostic, action="failed")
+                evidence.append(finish(ev))
+        if not evidence:
+            return None
+        return Parsed(evidence=evidence, original=original_from_headers(msg.returned or tail))
+
+
+DETECTOR = X1()
