@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import compress
 from typing import Any
 
 from bot.core.data import load
@@ -91,6 +92,8 @@ class _Rule:
     when_class: str | None
     commands: frozenset[str]
     result: ProviderRule
+    #: Does the rule depend on the reply's codes (codes, ranges or a class)?
+    gated: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,11 +164,18 @@ def _minimal_gates(markers: list[str]) -> tuple[str, ...]:
     return tuple(m for m in lowered if not any(o != m and o in m for o in lowered))
 
 
-def _rules(key: str) -> list[_Rule]:
+#: One provider's rules in file order, with each rule's first needle ("" for none):
+#: ``map(text.__contains__, firsts)`` screens them all in C before any rule is read.
+_Group = tuple[tuple["_Rule", ...], tuple[str, ...]]
+
+
+def _rules(key: str) -> _Group:
     """The rules of one provider, built on first use (a run meets a few providers)."""
     built = _BUILT.get(key)
     if built is None:
-        built = _BUILT[key] = [_rule(_ENTRIES[key].provider, raw) for raw in _RULE_SPECS[key]]
+        rules = tuple(_rule(_ENTRIES[key].provider, raw) for raw in _RULE_SPECS[key])
+        firsts = tuple(rule.needles[0] if rule.needles else "" for rule in rules)
+        built = _BUILT[key] = (rules, firsts)
     return built
 
 
@@ -196,6 +206,7 @@ def _rule(provider: Provider, raw: dict[str, Any]) -> _Rule:
         when_class=raw.get("when_class"),
         commands=frozenset(c.upper() for c in raw.get("commands", [])),
         result=result,
+        gated=bool(codes or ranges or raw.get("when_class")),
     )
 
 
@@ -211,7 +222,7 @@ _FOLD = bytes(
     c + 32 if 65 <= c <= 90 else c if (48 <= c <= 57 or 97 <= c <= 122) else 32 for c in range(256)
 )
 _ENTRIES, _RULE_SPECS, _GLOBAL_RULES, _BY_WORD, _PATTERNS = _compile()
-_BUILT: dict[str, list[_Rule]] = {}
+_BUILT: dict[str, _Group] = {}
 _WORDS = frozenset(_BY_WORD)
 _ALL = tuple(entry.provider for entry in _ENTRIES.values())
 #: (gate marker, blocklist key) for every blocklist, in file order.
@@ -293,9 +304,11 @@ def detect_provider(text: str, remote_mta: str | None = None) -> Provider | None
 
 
 def _code_matches(rule: _Rule, codes: tuple[str, ...]) -> bool:
+    if not rule.codes.isdisjoint(codes):
+        return True
+    if not rule.ranges:
+        return False
     for code in codes:
-        if code in rule.codes:
-            return True
         for prefix, low, high in rule.ranges:
             if code.startswith(prefix):
                 tail = code[len(prefix):]
@@ -319,7 +332,7 @@ def provider_rule(
     ``DATA``...) gates the few rules that depend on the SMTP stage.
     """
     original = text.lower() if text else ""
-    candidates: list[list[_Rule]] = []
+    candidates: list[_Group] = []
     seen: set[str] = set()
     key = provider.key if provider is not None else None
     while key is not None and key in _ENTRIES and key not in seen:
@@ -327,12 +340,13 @@ def provider_rule(
         candidates.append(_rules(key))
         key = _ENTRIES[key].parent
     # A blocklist's rules only matter when the reply names that blocklist: one flat
-    # pass over (gate, blocklist) pairs, in file order (no generator per blocklist).
-    named = [listed for gate, listed in _GATES if gate in original]
-    for listed in dict.fromkeys(named) if named else ():
-        if listed not in seen:
+    # loop over (gate, blocklist) pairs in file order (no generator or comprehension,
+    # whose call costs more than the six finds).
+    for gate, listed in _GATES:
+        if gate in original and listed not in seen:
+            seen.add(listed)
             group = _rules(listed)
-            if group:
+            if group[0]:
                 candidates.append(group)
     if not candidates:
         return None
@@ -341,24 +355,26 @@ def provider_rule(
     codes: tuple[str, ...] | None = None
     upper_command = command.upper() if command else None
     informational: ProviderRule | None = None
-    for group in candidates:
-        for rule in group:
+    for rules, firsts in candidates:
+        # Only rules whose first needle occurs (or that have none) are read, in order.
+        for index in compress(range(len(rules)), map(lowered.__contains__, firsts)):
+            rule = rules[index]
             needles = rule.needles
-            if needles and (
-                needles[0] not in lowered or not all(n in lowered for n in needles[1:])
-            ):
-                continue
-            if rule.pattern is not None and rule.pattern.search(lowered) is None:
+            if len(needles) > 1 and not all(n in lowered for n in needles[1:]):
                 continue
             if rule.commands and upper_command not in rule.commands:
                 continue
-            if rule.codes or rule.ranges or rule.when_class:
+            # Codes before the rule's regex: a set test is cheaper than a search, and
+            # every condition must hold, so the order changes no answer.
+            if rule.gated:
                 if codes is None:
                     codes = _codes(original, replycode, status)
                 if (rule.codes or rule.ranges) and not _code_matches(rule, codes):
                     continue
                 if rule.when_class and not any(code[:1] == rule.when_class for code in codes):
                     continue
+            if rule.pattern is not None and rule.pattern.search(lowered) is None:
+                continue
             if rule.result.reason is None:
                 # Explains a vendor reference code but settles nothing: keep looking.
                 if informational is None:
@@ -385,4 +401,8 @@ def _codes(lowered: str, replycode: str | None, status: str | None) -> tuple[str
     if not status:
         found = _STATUS_RE.search(lowered)
         status = found.group() if found else None
-    return tuple(code.lower().lstrip("#") for code in (replycode, status) if code)
+    if replycode and status:
+        return (replycode.lower().lstrip("#"), status.lower().lstrip("#"))
+    if replycode or status:
+        return ((replycode or status or "").lower().lstrip("#"),)
+    return ()
