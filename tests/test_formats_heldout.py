@@ -2,7 +2,7 @@
 
 `tests/data/heldout/*.eml` are our own synthetic reports (example.* addresses, 192.0.2.x
 addresses) written after each format's published layout: ApacheJames, Barracuda, Courier,
-Facebook, GMX, InterScan MSS, MailFoundry, McAfee, Notes, PowerMTA, SendGrid, X1/X2/X4/X5,
+DragonFly (dma), Facebook, GMX, InterScan MSS, MailFoundry, McAfee, Notes, PowerMTA, SendGrid, X1/X2/X4/X5,
 m-FILTER, Yahoo, 1&1, Mail.ru, Yandex, Activehunter, MXLogic, AOL, MessageLabs, V5
 sendmail, Office 365, Outlook.com, Bigfoot. `labels.jsonl` holds, per recipient, what
 that format's Sisimai module gives (reasons in Sisimai's newest vocabulary; a pseudo
@@ -25,13 +25,16 @@ DATA = Path(__file__).parent / "data" / "heldout"
 
 #: Module -> the detector that should read it, where a dedicated one exists.
 DETECTOR: dict[str, str] = {
+    "ApacheJames": "apachejames",
     "Courier": "courier",
+    "DragonFly": "dragonfly",
     "Facebook": "facebook",
     "InterScanMSS": "interscanmss",
     "McAfee": "mcafee",
     "Notes": "notes",
     "PowerMTA": "powermta",
     "X1": "x1",
+    "Yahoo": "yahoo",
 }
 
 

@@ -11,17 +11,20 @@ from __future__ import annotations
 
 import re
 
-from bot.core.mail.common import normalize_space, original_from_headers, strip_address
+from bot.core.mail.common import (
+    normalize_space,
+    original_from_headers,
+    smtp_command,
+    strip_address,
+)
 from bot.core.mail.detector import Parsed
 from bot.core.mail.formats._mta import finish, reply_text, split_report
 from bot.core.mail.formats._vendor import own_reason
 from bot.core.mail.message import BounceMessage
 from bot.core.model import Evidence
 
-_ADDR = r"<([^\s<>]{1,320}@[^\s<>]{1,255})>"
-_SENT = re.compile(r"^Sent[ \t]+<<<[ \t]+([A-Z]{4})\b[^<\n]{0,40}" + _ADDR)
-_RECEIVED = re.compile(r"^Received[ \t]+>>>[ \t]+([245]\d\d\b.*)$")
-_UNABLE = re.compile(r"^(?:Reason:[ \t]+)?(Unable to deliver message to)[ \t]+" + _ADDR)
+_ADDR = re.compile(r"<([^\s<>]{1,320}@[^\s<>]{1,255})>")
+_UNABLE = "Unable to deliver "
 _SUBJECTS = (
     "Mail could not be delivered",
     "メッセージを配信できません。",
@@ -37,33 +40,41 @@ class InterScanMSS:
 
     def sniff(self, msg: BounceMessage) -> bool:
         sender = msg.sender.lower().lstrip('" ')
-        return sender.startswith(("interscan mss", "interscan notification")) or (
-            msg.subject.strip() in _SUBJECTS
+        return (
+            sender.startswith(("interscan mss", "interscan notification"))
+            or msg.subject.strip() in _SUBJECTS
+            or "InterScan" in (msg.header("Content-Type") or "")
         )
 
     def parse(self, msg: BounceMessage) -> Parsed | None:
-        if not self.sniff(msg):
-            return None
         report, tail = split_report(msg)
+        if not self.sniff(msg) and " InterScan " not in report:
+            return None
         found: dict[str, Evidence] = {}
         current: Evidence | None = None
         for line in report.splitlines()[:5000]:
             text = line.strip()
-            sent = _SENT.match(text)
-            if sent is not None:
-                current = self._get(found, sent.group(2))
-                current.command = sent.group(1)
+            sent, received = text.find(" <<< "), text.find(" >>> ")
+            unable = _UNABLE in text
+            if "@" in text and (sent > 0 or received > 0 or unable):
+                # Sent <<< RCPT TO:<a@b>, Received >>> 550 … <a@b>…, Unable to deliver … <a@b>
+                addresses = _ADDR.findall(text)
+                if addresses:
+                    current = self._get(found, addresses[-1])
+                    if unable and reply_text(current.diagnostic) is None:
+                        current.diagnostic = normalize_space(text)
+                        current.reason = own_reason("interscanmss.own", text)
+            if current is None:
                 continue
-            received = _RECEIVED.match(text)
-            if received is not None and current is not None:
-                current.diagnostic = normalize_space(received.group(1))
-                continue
-            unable = _UNABLE.match(text)
-            if unable is not None:
-                ev = self._get(found, unable.group(2))
-                if reply_text(ev.diagnostic) is None:
-                    ev.diagnostic = normalize_space(text)
-                    ev.reason = own_reason("interscanmss.own", unable.group(1))
+            if text.startswith("Sent <<< "):
+                current.command = smtp_command(text[9:])
+            elif text.startswith("Received >>> "):
+                current.diagnostic, current.reason = normalize_space(text[13:]), None
+            elif received > 0 or sent > 0:  # other languages: >>> what was sent, <<< the reply
+                if received > 0:
+                    current.command = smtp_command(text[received + 5 :]) or current.command
+                if sent > 0:
+                    current.diagnostic, current.reason = normalize_space(text[sent + 5 :]), None
         evidence = [finish(ev) for ev in found.values() if ev.recipient]
         if not evidence:
             return None

@@ -1,5 +1,7 @@
 """An unnamed gateway's "Returned Mail: ..." notices from ``"Mail Deliver System"``.
 
+Only messages with that Subject or sender are read: the layout alone is too loose.
+
 After "The original message was received at <date>", one line per recipient holds the
 address and, in square brackets, the remote server's reply:
 ``a@example.org [550 5.1.1 <a@example.org>... User Unknown]``.
@@ -28,10 +30,11 @@ class X1:
     order = 455
 
     def sniff(self, msg: BounceMessage) -> bool:
+        subject = msg.subject
+        if subject.startswith(("Returned Mail: ", "Mail Delivery Failure")):
+            return True
         sender = msg.sender.lower().lstrip('" ')
-        return msg.subject.startswith("Returned Mail: ") and sender.startswith(
-            "mail deliver system"
-        )
+        return sender.startswith("mail deliver") and 'system" ' in sender
 
     def parse(self, msg: BounceMessage) -> Parsed | None:
         if not self.sniff(msg):  # the layout alone is too loose to claim a message
