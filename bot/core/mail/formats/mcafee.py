@@ -17,7 +17,9 @@ from bot.core.mail.formats._vendor import own_reason
 from bot.core.mail.message import BounceMessage
 from bot.core.model import Evidence
 
-_LIST = re.compile(r"^[ \t]*-+[ \t]*The following addresses had delivery problems[ \t]*-+[ \t]*$", re.M)
+_LIST = re.compile(
+    r"^[ \t]*-+[ \t]*The following addresses had delivery problems[ \t]*-+[ \t]*$", re.M
+)
 _LINE = re.compile(r"^<([^\s<>]{1,320}@[^\s<>]{1,255})>[ \t]+\(([^\n]{1,1000})\)[ \t]*$")
 
 
