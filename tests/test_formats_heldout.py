@@ -4,8 +4,8 @@
 addresses) written after each format's published layout: ApacheJames, Barracuda, Courier,
 DragonFly (dma), Facebook, GMX, InterScan MSS, MailFoundry, McAfee, Notes, PowerMTA,
 SendGrid, X1/X2/X4/X5, m-FILTER, Yahoo, 1&1, Mail.ru, Yandex, Activehunter, MXLogic, AOL,
-MessageLabs, V5 sendmail, Office 365, Outlook.com, Bigfoot. `labels.jsonl` holds, per recipient, what
-that format's Sisimai module gives (reasons in Sisimai's newest vocabulary; a pseudo
+MessageLabs, V5 sendmail, Office 365, Outlook.com, Bigfoot. `labels.jsonl` holds, per
+recipient, what that format's Sisimai module gives (reasons in Sisimai's newest vocabulary; a pseudo
 status such as 5.0.911 is Sisimai-internal and not compared). One table checks them all:
 how well the parsers generalise beyond the corpus they were tuned on.
 """
