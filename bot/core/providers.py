@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from itertools import compress
 from typing import Any
 
 from bot.core.data import load
@@ -164,18 +163,11 @@ def _minimal_gates(markers: list[str]) -> tuple[str, ...]:
     return tuple(m for m in lowered if not any(o != m and o in m for o in lowered))
 
 
-#: One provider's rules in file order, with each rule's first needle ("" for none):
-#: ``map(text.__contains__, firsts)`` screens them all in C before any rule is read.
-_Group = tuple[tuple["_Rule", ...], tuple[str, ...]]
-
-
-def _rules(key: str) -> _Group:
+def _rules(key: str) -> tuple[_Rule, ...]:
     """The rules of one provider, built on first use (a run meets a few providers)."""
     built = _BUILT.get(key)
     if built is None:
-        rules = tuple(_rule(_ENTRIES[key].provider, raw) for raw in _RULE_SPECS[key])
-        firsts = tuple(rule.needles[0] if rule.needles else "" for rule in rules)
-        built = _BUILT[key] = (rules, firsts)
+        built = _BUILT[key] = tuple(_rule(_ENTRIES[key].provider, raw) for raw in _RULE_SPECS[key])
     return built
 
 
@@ -222,7 +214,7 @@ _FOLD = bytes(
     c + 32 if 65 <= c <= 90 else c if (48 <= c <= 57 or 97 <= c <= 122) else 32 for c in range(256)
 )
 _ENTRIES, _RULE_SPECS, _GLOBAL_RULES, _BY_WORD, _PATTERNS = _compile()
-_BUILT: dict[str, _Group] = {}
+_BUILT: dict[str, tuple[_Rule, ...]] = {}
 _WORDS = frozenset(_BY_WORD)
 _ALL = tuple(entry.provider for entry in _ENTRIES.values())
 #: (gate marker, blocklist key) for every blocklist, in file order.
@@ -332,7 +324,7 @@ def provider_rule(
     ``DATA``...) gates the few rules that depend on the SMTP stage.
     """
     original = text.lower() if text else ""
-    candidates: list[_Group] = []
+    candidates: list[tuple[_Rule, ...]] = []
     seen: set[str] = set()
     key = provider.key if provider is not None else None
     while key is not None and key in _ENTRIES and key not in seen:
@@ -346,7 +338,7 @@ def provider_rule(
         if gate in original and listed not in seen:
             seen.add(listed)
             group = _rules(listed)
-            if group[0]:
+            if group:
                 candidates.append(group)
     if not candidates:
         return None
@@ -355,13 +347,14 @@ def provider_rule(
     codes: tuple[str, ...] | None = None
     upper_command = command.upper() if command else None
     informational: ProviderRule | None = None
-    for rules, firsts in candidates:
-        # Only rules whose first needle occurs (or that have none) are read, in order.
-        for index in compress(range(len(rules)), map(lowered.__contains__, firsts)):
-            rule = rules[index]
+    for group in candidates:
+        for rule in group:
             needles = rule.needles
-            if len(needles) > 1 and not all(n in lowered for n in needles[1:]):
-                continue
+            if needles:
+                if needles[0] not in lowered:
+                    continue  # the common case: one find rules the rule out
+                if len(needles) > 1 and not all(n in lowered for n in needles[1:]):
+                    continue
             if rule.commands and upper_command not in rule.commands:
                 continue
             # Codes before the rule's regex: a set test is cheaper than a search, and

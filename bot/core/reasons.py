@@ -134,12 +134,18 @@ def _tests(needles: list[_Needle], strong: bool) -> tuple[_Test, ...]:
 
 #: Anchors as UTF-8 bytes: a reply is tokenised by one bytes.translate and split, the
 #: fastest tokeniser CPython offers (ASCII punctuation becomes a separator). Each anchor
-#: holds its strong and its weak phrases apart, both sorted by rank (best first).
-_BYTE_INDEX: dict[bytes, tuple[tuple[_Test, ...], tuple[_Test, ...]]] = {
-    anchor.encode("utf-8"): (_tests(needles, True), _tests(needles, False))
-    for anchor, needles in _INDEX.items()
+#: maps to its strong phrases, sorted by rank (best first); the few anchors of weak
+#: phrases have their own table, read only through `_WEAK_ANCHORS`.
+_STRONG_INDEX: dict[bytes, tuple[_Test, ...]] = {
+    anchor.encode("utf-8"): _tests(needles, True) for anchor, needles in _INDEX.items()
 }
-_ANCHORS = frozenset(_BYTE_INDEX)
+_WEAK_INDEX: dict[bytes, tuple[_Test, ...]] = {
+    anchor.encode("utf-8"): weak
+    for anchor, needles in _INDEX.items()
+    if (weak := _tests(needles, False))
+}
+_ANCHORS = frozenset(_STRONG_INDEX)
+_WEAK_ANCHORS = frozenset(_WEAK_INDEX)
 #: Rank beyond every cause: "nothing found yet".
 _NO_RANK = len(_ORDER) + 1
 #: One shared MatchResult per (strong, weak) pair: results are immutable and building a
@@ -218,9 +224,8 @@ def match(low: str) -> MatchResult:
         return _NOTHING
     strong: Cause | None = None
     best = _NO_RANK
-    buckets = [_BYTE_INDEX[anchor] for anchor in hits]
-    for tests, _ in buckets:
-        for rank, text, regex, owner in tests:
+    for anchor in hits:
+        for rank, text, regex, owner in _STRONG_INDEX[anchor]:
             if rank >= best:
                 break  # sorted by rank: nothing better follows in this bucket
             if (text in low) if regex is None else (regex.search(low) is not None):
@@ -228,8 +233,8 @@ def match(low: str) -> MatchResult:
                 break
     weak: Cause | None = None
     strong_rank = best
-    for _, tests in buckets:
-        for rank, text, regex, owner in tests:
+    for anchor in _WEAK_ANCHORS.intersection(hits):
+        for rank, text, regex, owner in _WEAK_INDEX[anchor]:
             if rank >= best:
                 break
             if (text in low) if regex is None else (regex.search(low) is not None):
