@@ -31,6 +31,7 @@ DETECTOR: dict[str, str] = {
     "Facebook": "facebook",
     "InterScanMSS": "interscanmss",
     "McAfee": "mcafee",
+    "mFILTER": "mfilter",
     "Notes": "notes",
     "PowerMTA": "powermta",
     "X1": "x1",
