@@ -35,6 +35,7 @@ DETECTOR: dict[str, str] = {
     "Notes": "notes",
     "PowerMTA": "powermta",
     "X1": "x1",
+    "X4": "x4",
     "Yahoo": "yahoo",
 }
 
