@@ -3,7 +3,8 @@ message to the following address.").
 
 Each recipient is ``<a@example.org>:`` followed by ``Remote host said: 550 …`` and,
 at the end of the reply, the step of Yahoo's SMTP client in brackets (``[RCPT_TO]``,
-``[MAIL_FROM]``, ``[DATA]``, ``[BODY]``): the command the reply answered.
+``[MAIL_FROM]``, ``[DATA]``, ``[BODY]``): the command the reply answered. Without a
+reply, the words are Yahoo's qmail-derived MTA's own (``mta_messages.toml``, ``[qmail]``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import re
 
 from bot.core.mail.common import normalize_space, original_from_headers, smtp_command, strip_address
 from bot.core.mail.detector import Parsed
-from bot.core.mail.formats._mta import finish, split_report
+from bot.core.mail.formats._mta import finish, own_reason, reply_text, split_report
 from bot.core.mail.message import BounceMessage
 from bot.core.model import Evidence
 
@@ -53,6 +54,8 @@ class Yahoo:
                 current.command = smtp_command(word)
                 said = said[: step.start()]
             current.diagnostic = normalize_space(_SAID.sub("", said))
+            if reply_text(current.diagnostic) is None:  # Yahoo's qmail-derived MTA's own words
+                current.reason = own_reason("qmail", current.diagnostic)
             evidence.append(finish(current))
 
         for line in report[intro.end() :].splitlines()[:5000]:
