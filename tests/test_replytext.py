@@ -159,3 +159,15 @@ def test_log_line_keeps_valid_dsn() -> None:
 def test_focus_keys_pass_the_prefilter() -> None:
     """`focus` skips its key search when a paste has no ``:``, ``;`` or ``'``."""
     assert all(":" in k or ";" in k or "'" in k for k in rt._FOCUS_KEYS)
+
+
+@pytest.mark.parametrize("text", ["550:", "<550>", "550 5.1.1 (x)", "a@b 550", "550-5.1.1", "#550"])
+def test_lookup_prefilter_rejects_punctuation(text: str) -> None:
+    """Characters no lookup can hold end the lookup test before its regex runs."""
+    assert rt.lookup(text) is None
+    assert rt._LOOKUP.fullmatch(text) is None
+
+
+def test_join_continuations_single_dash_line() -> None:
+    assert rt.join_continuations(["550-5.1.1 gone"]) == ["550 5.1.1 gone"]
+    assert rt.join_continuations([">  421-try later", "421 bye"]) == ["421 try later bye"]
