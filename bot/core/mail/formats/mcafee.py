@@ -1,9 +1,10 @@
 """McAfee Email Gateway / Email and Web Security appliance "Delivery Status" reports.
 
 The text lists ``<a@example.org>   (why)`` under "--- The following addresses had
-delivery problems ---"; the RFC 3464 part beside it holds Status and Diagnostic-Code.
-The appliance checks recipients itself, so its unknown-user sentences settle the
-reason (``vendor_formats.toml``, ``[mcafee.verdict]``) whatever SMTP stage is named.
+delivery problems ---"; the RFC 3464 part beside it (sometimes with only an
+Original-Recipient) holds Status and Diagnostic-Code. No SMTP command is named, so an
+unknown-user reply there reads as the classifier reads it anywhere (``filtered``
+unless the status says 5.1.x), as Sisimai 5 reads these reports.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import re
 from bot.core.mail.common import normalize_space, original_from_headers, strip_address
 from bot.core.mail.detector import Parsed
 from bot.core.mail.formats._mta import dsn_of, finish, merge, split_report
-from bot.core.mail.formats._vendor import own_reason
 from bot.core.mail.message import BounceMessage
 from bot.core.model import Evidence
 
@@ -52,8 +52,6 @@ class McAfee:
         evidence = [ev for ev in merge(text, dsn_of(msg), prefer_text=False) if ev.recipient]
         if not evidence:
             return None
-        for ev in evidence:
-            ev.reason = ev.reason or own_reason("mcafee.verdict", ev.diagnostic)
         return Parsed(evidence=evidence, original=original_from_headers(msg.returned or tail))
 
 
