@@ -39,7 +39,7 @@ class DragonFly:
     def sniff(self, msg: BounceMessage) -> bool:
         if "Mail delivery failed" not in msg.subject:
             return False
-        return any("(DragonFly Mail Agent" in r for r in msg.headers("Received")[:10])
+        return any("(DragonFly Mail Agent" in r for r in msg.headers("Received")[:50])
 
     def parse(self, msg: BounceMessage) -> Parsed | None:
         if not self.sniff(msg):

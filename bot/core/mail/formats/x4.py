@@ -50,7 +50,7 @@ class X4:
     def sniff(self, msg: BounceMessage) -> bool:
         if msg.subject.startswith(("failure notice", "Permanent Delivery Failure")):
             return True
-        return any("invoked for bounce)" in r for r in msg.headers("Received")[:10])
+        return any("invoked for bounce)" in r for r in msg.headers("Received")[:50])
 
     def parse(self, msg: BounceMessage) -> Parsed | None:
         if not self.sniff(msg):
