@@ -171,3 +171,10 @@ def test_lookup_prefilter_rejects_punctuation(text: str) -> None:
 def test_join_continuations_single_dash_line() -> None:
     assert rt.join_continuations(["550-5.1.1 gone"]) == ["550 5.1.1 gone"]
     assert rt.join_continuations([">  421-try later", "421 bye"]) == ["421 try later bye"]
+
+
+@pytest.mark.parametrize(
+    "text", ["", "a b", " a", "a ", "a  b", "a\nb", "a\tb", "a\xa0b", "a\u2028b", "a\x1cb", "x" * 5000]
+)
+def test_squash_fast_path_matches_split(text: str) -> None:
+    assert rt._squash(text) == " ".join(text[: rt.MAX_DIAGNOSTIC * 2].split())[: rt.MAX_DIAGNOSTIC]

@@ -373,6 +373,20 @@ def focus(text: str, low: str | None = None) -> str:
 
 
 def _squash(text: str) -> str:
+    """`text` with each run of whitespace made one space, trimmed, cut to MAX_DIAGNOSTIC.
+
+    Most pasted lines are already so: `str.isprintable` is False for every whitespace
+    character `str.split` splits on except the space itself, so a printable text
+    without a double, leading or trailing space comes back as it is, unsplit.
+    """
+    if (
+        len(text) <= MAX_DIAGNOSTIC
+        and text.isprintable()
+        and "  " not in text
+        and text[:1] != " "
+        and text[-1:] != " "
+    ):
+        return text
     return " ".join(text[: MAX_DIAGNOSTIC * 2].split())[:MAX_DIAGNOSTIC]
 
 
