@@ -174,7 +174,8 @@ def test_join_continuations_single_dash_line() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["", "a b", " a", "a ", "a  b", "a\nb", "a\tb", "a\xa0b", "a\u2028b", "a\x1cb", "x" * 5000]
+    "text",
+    ["", "a b", " a", "a ", "a  b", "a\nb", "a\tb", "a\xa0b", "a\u2028b", "a\x1cb", "x" * 5000],
 )
 def test_squash_fast_path_matches_split(text: str) -> None:
     assert rt._squash(text) == " ".join(text[: rt.MAX_DIAGNOSTIC * 2].split())[: rt.MAX_DIAGNOSTIC]
