@@ -1,6 +1,6 @@
 """`classify` decision order: parser reason, provider rule, decisive status, strong phrase,
 specific status, SMTP command, delayed action, weak phrase, generic status, bare reply
-code, 2xx; the SMTP stage of an unknown-user reply in whole reports."""
+code, 2xx; the SMTP stage of an unknown-user reply (before RCPT, after DATA)."""
 
 from __future__ import annotations
 
@@ -142,10 +142,45 @@ def test_actions_are_deduplicated_and_bounded() -> None:
 
 
 def test_unknown_user_after_data_is_a_filter() -> None:
-    verdict = classify(Evidence(diagnostic="550 5.1.1 User unknown", command="DATA"))
+    verdict = classify(Evidence(diagnostic="550 5.7.1 User unknown", command="DATA"))
     assert verdict.reason == "filtered"
-    assert classify(Evidence(diagnostic="550 5.1.1 User unknown", command="RCPT")).reason == (
+    assert classify(Evidence(diagnostic="550 User unknown", command="DATA")).reason == (
+        "filtered"
+    )
+    assert classify(Evidence(diagnostic="550 5.7.1 User unknown", command="RCPT")).reason == (
         "userunknown"
+    )
+
+
+def test_an_addressing_status_after_data_keeps_the_unknown_user() -> None:
+    # X.1.x (RFC 3463 addressing status) blames the address itself, whatever the stage.
+    for status in ("5.1.1", "5.1.0", "4.1.1"):
+        text = f"550 {status} No such user here"
+        assert classify(Evidence(diagnostic=text, command="DATA")).reason == "userunknown"
+        assert _whole(diagnostic=text, command="DATA") == "userunknown"
+
+
+def test_recipient_words_before_rcpt_yield_to_the_command() -> None:
+    # No recipient is named before RCPT TO: the words speak of the host or the sender.
+    helo = "450 4.7.1 <mx.example.invalid>: Helo command rejected: Host not found"
+    assert classify(Evidence(diagnostic=helo, command="HELO")).reason == "blocked"
+    assert classify(Evidence(diagnostic=helo, command="EHLO")).reason == "blocked"
+    assert _whole(diagnostic="550 5.0.0 Invalid domain name", command="HELO") == "blocked"
+    mail = "553 Sender address rejected: unknown user in local table"
+    assert classify(Evidence(diagnostic=mail, command="MAIL")).reason == "rejected"
+    assert classify(Evidence(diagnostic="550 Domain not found", command="MAIL")).reason == (
+        "rejected"
+    )
+    # Other words keep their strength before RCPT, and a specific status still decides.
+    assert classify(Evidence(diagnostic="421 Too many connections", command="CONN")).reason == (
+        "ratelimited"
+    )
+    assert classify(Evidence(diagnostic="550 5.1.1 User unknown", command="MAIL")).reason == (
+        "userunknown"
+    )
+    # At RCPT TO the words mean what they say.
+    assert classify(Evidence(diagnostic="550 Domain not found", command="RCPT")).reason == (
+        "hostunknown"
     )
 
 

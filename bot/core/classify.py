@@ -18,11 +18,15 @@ Reason, in this order (the first that decides wins):
 11. a 2xx reply: delivered.
 
 **When** a refusal happened matters for an unknown-user reply. It is ``userunknown`` when
-the status code says so (5.1.1) or the reply answered RCPT TO; an unknown-user reply
-after the content was sent (DATA) is a filter's verdict on the message (``filtered``,
-Sisimai's convention). In a whole bounce report (``whole_report=True``) the parser has
-looked for the SMTP stage, so a report that does not tie the refusal to RCPT TO is read
-the same way; a pasted line alone keeps the plain reading.
+the status code says so (an X.1.x addressing status such as 5.1.1) or the reply answered
+RCPT TO; an unknown-user reply after the content was sent (DATA) with no such status is a
+filter's verdict on the message (``filtered``, Sisimai's convention). Before RCPT TO (a
+reply to CONN, HELO, EHLO or MAIL FROM) no recipient had been named, so "user unknown" or
+"host not found" speaks of the sending host or the sender: those words count as weak
+there and the command's reason decides (HELO -> ``blocked``, MAIL -> ``rejected``). In
+a whole bounce report (``whole_report=True``) the parser has looked for the SMTP stage,
+so a report that does not tie the refusal to RCPT TO is read like one after DATA; a
+pasted line alone keeps the plain reading.
 
 Otherwise the reason stays None for a pasted reply (a bare ``550`` does not say why); for
 a recipient of a whole bounce report it is ``onhold`` (the report has the server's words
@@ -41,6 +45,7 @@ from collections.abc import Iterable
 
 from bot.core import reasons
 from bot.core.codes import ReplyCode, StatusCode, reply_code, status_code
+from bot.core.data import load
 from bot.core.model import DeliveryClass, Evidence, Verdict
 from bot.core.providers import Provider, ProviderRule, detect_provider, provider_rule
 from bot.core.reasons import Cause
@@ -69,6 +74,8 @@ _ACTION_CLASS: dict[str, DeliveryClass] = {
     "failed": "permanent",
 }
 _MAX_ACTIONS = 5
+#: Reasons whose words speak of a recipient's address (``recipient_words`` in reasons.toml).
+_RECIPIENT_WORDS = frozenset(load("reasons").get("recipient_words", ()))
 _MAX_REFERENCES = 4
 
 
@@ -222,21 +229,27 @@ def _decide(
         found = phrases
     else:
         found = reasons.match(low) if low else reasons.MatchResult(None, None)
-    if found.strong is not None:
-        if found.strong.reason == "userunknown" and command == "DATA":
-            # Refused only once the content was seen: a filter, not a missing mailbox.
+    by_command = reasons.command_reason(command)
+    strong, weak = found.strong, found.weak
+    if strong is not None and by_command and strong.reason in _RECIPIENT_WORDS:
+        # Before RCPT TO no recipient was named: "unknown" speaks of the sending host or
+        # the sender, so the words count as weak and the command's reason can decide.
+        strong, weak = None, strong
+    if strong is not None:
+        if strong.reason == "userunknown" and command == "DATA" and not _names_address(status):
+            # Refused only once the content was seen: a filter, not a missing mailbox
+            # (unless the status code itself, X.1.x, says the address is bad).
             return reasons.cause("latefilter"), "filtered"
-        return found.strong, found.strong.reason
+        return strong, strong.reason
     generic = status is not None and _is_generic(status)
     if status_reason and not generic:
         return reasons.by_reason(status_reason), status_reason
-    by_command = reasons.command_reason(command)
     if by_command and (replycode or status or low):
         return reasons.by_reason(by_command), by_command
     if evidence.action == "delayed":
         return reasons.by_reason("expired"), "expired"
-    if found.weak is not None:
-        return found.weak, found.weak.reason
+    if weak is not None:
+        return weak, weak.reason
     if status_reason:
         return reasons.by_reason(status_reason), status_reason
     by_reply = reasons.reply_reason(replycode)
@@ -245,11 +258,15 @@ def _decide(
     return None, None
 
 
+def _names_address(status: str | None) -> bool:
+    """An X.1.x status (RFC 3463 "addressing status"): the code blames an address itself."""
+    return status is not None and status.split(".")[1] == "1"
+
+
 def _addressing(st: StatusCode) -> bool:
-    """A status about the recipient's address (5.1.1, or a vendor's own 5.1.351 …)."""
-    if st.reason == "userunknown":
-        return True
-    return st.reason is None and st.code.split(".")[1] == "1"
+    """A status that blames an address: an X.1.x addressing status (RFC 3463: 5.1.1,
+    5.1.2, a vendor's own 5.1.351 …) or one whose reason is an unknown user."""
+    return st.reason == "userunknown" or st.code.split(".")[1] == "1"
 
 
 #: Commands sent before the message content: a refusal there never judged the content.
