@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.mail import mime
+from bot.core.mail.message import BounceMessage, unix_newlines
 from tests.conftest import CORPUS
 
 
@@ -129,3 +130,56 @@ def test_header_index_follows_edits() -> None:
     assert msg["SUBJECT"] == "two"
     assert msg.get_content_type() == "text/plain"
     assert "x-new" in msg and msg.get_all("X-New") == ["yes"]
+
+
+# --------------------------------------------------------------------------- newlines
+
+_DSN = (
+    b"From: MAILER-DAEMON@example.org\nContent-Type: multipart/report;"
+    b" report-type=delivery-status; boundary=b\n\n--b\nContent-Type: text/plain\n"
+    b"Content-Transfer-Encoding: base64\n\n"
+    b"VGhlIG1haWwgY291bGQgbm90IGJlIGRlbGl2ZXJlZC4NCg0KPGFAZXhhbXBsZS5uZXQ+DQo=\n"
+    b"--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.org\n\n"
+    b"Final-Recipient: rfc822; a@example.net\nAction: failed\nStatus: 5.0.0\n"
+    b"Diagnostic-Code: smtp; 550-Please turn on SMTP Authentication\n"
+    b"550 relay not permitted\nLast-Attempt-Date: Thu, 17 Jul 2017 23:34:45 +0000\n\n--b--\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (b"a\nb\n", b"a\nb\n"),
+        (b"a\r\nb\r\n", b"a\nb\n"),
+        (b"a\rb\r", b"a\nb\n"),
+        (b"a\r\r\nb", b"a\n\nb"),  # the stdlib's lines too: CR, then CRLF
+        (b"", b""),
+    ],
+)
+def test_unix_newlines(raw: bytes, expected: bytes) -> None:
+    assert unix_newlines(raw) == expected
+
+
+def test_lf_input_is_not_copied() -> None:
+    raw = b"Subject: x\n\nbody\n" * 100
+    assert unix_newlines(raw) is raw
+
+
+@pytest.mark.parametrize("newline", [b"\r\n", b"\r"], ids=["CRLF", "CR"])
+def test_a_message_reads_the_same_with_any_newline(newline: bytes) -> None:
+    lf = BounceMessage(_DSN)
+    other = BounceMessage(_DSN.replace(b"\n", newline))
+    assert other.raw == _DSN
+    assert (other.body, other.delivery_status) == (lf.body, lf.delivery_status)
+
+
+def test_decoded_text_parts_have_lf_newlines() -> None:
+    """base64 keeps the sender's CRLF: the decoded report text is LF all the same."""
+    assert BounceMessage(_DSN).body == "The mail could not be delivered.\n\n<a@example.net>\n"
+
+
+def test_an_unfolded_diagnostic_stays_in_its_block() -> None:
+    """A reply's next lines under Diagnostic-Code end the fields, not the block."""
+    status = BounceMessage(_DSN).delivery_status or ""
+    assert "550-Please turn on SMTP Authentication\n550 relay not permitted\n" in status
+    assert "\n\n550 relay" not in status

@@ -4,7 +4,8 @@ The message tree is the standard library's ``compat32`` one (`email.message.Mess
 built by `bot.core.mail.mime`, which produces the same tree several times faster than
 ``email.message_from_bytes``; we decode only what a detector asks for, once.
 Nothing here raises on malformed input: broken MIME, unknown charsets and bad
-transfer encodings degrade to best-effort text.
+transfer encodings degrade to best-effort text. Newlines are LF everywhere a detector
+looks: CRLF and lone CR are turned into LF in the raw message and in decoded text parts.
 """
 
 from __future__ import annotations
@@ -133,7 +134,31 @@ def part_text(part: Message) -> str:
         return str(payload)
     if len(payload) > MAX_TEXT_PART:
         payload = payload[:MAX_TEXT_PART]
-    return decode_bytes(payload, part.get_content_charset())
+    text = decode_bytes(payload, part.get_content_charset())
+    # base64 and quoted-printable keep the sender's CRLF (the canonical form of text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+        if "\r" in text:
+            text = text.replace("\r", "\n")
+    return text
+
+
+def unix_newlines(raw: bytes) -> bytes:
+    """`raw` with CRLF and lone CR line breaks turned into LF.
+
+    A bounce saved on Windows or fetched over IMAP has CRLF newlines; the detectors'
+    patterns are written for LF (``\\n\\n`` ends a block, ``$`` ends a line), so the
+    same report must read the same whichever way it was stored. A lone CR already
+    ends a line for the stdlib parser (old Mac files, "\\r\\r\\n" from a double
+    conversion), so making it an LF keeps the lines it sees and only drops the CR
+    from the text. Binary parts are unaffected in practice: attachments travel
+    base64-encoded, and a raw 8-bit attachment is never decoded as report text.
+    LF input is returned as is, without a copy.
+    """
+    if b"\r" not in raw:
+        return raw
+    raw = raw.replace(b"\r\n", b"\n")
+    return raw.replace(b"\r", b"\n") if b"\r" in raw else raw
 
 
 class BounceMessage:
@@ -143,7 +168,7 @@ class BounceMessage:
     depth: int = 0
 
     def __init__(self, raw: bytes) -> None:
-        self.raw = raw
+        self.raw = raw = unix_newlines(raw)
         self.msg: Message = mime.parse(raw)
 
     @classmethod
@@ -258,8 +283,30 @@ def _message_part_text(part: Message) -> str:
     """message/* parts are parsed by the stdlib into sub-messages; give their text back."""
     payload = part.get_payload()
     if isinstance(payload, list):
+        if part.get_content_type() == "message/delivery-status":  # blocks, not one message
+            return "\n".join(_status_block(sub) for sub in payload if isinstance(sub, Message))
         return "\n".join(_flatten(sub) for sub in payload if isinstance(sub, Message))
     return part_text(part)
+
+
+def _status_block(block: Message) -> str:
+    """One field block of a delivery-status part, as its lines stood.
+
+    The parser makes each blank-line separated block a sub-message; a line that is
+    no field (a multi-line reply pasted without folding: ``550-...`` under
+    ``Diagnostic-Code:``) ends its header fields and starts its "body". That body
+    followed the fields directly (a blank line would have started a new block), so
+    it is joined back with a single line break, not the blank line `_flatten` puts
+    between a message's headers and body, which would cut the block in two.
+    """
+    try:
+        head = "\n".join(f"{name}: {value}" for name, value in block.items())
+    except Exception:
+        head = ""
+    body = block.get_payload()
+    if not isinstance(body, str) or not body:
+        return f"{head}\n"
+    return f"{head}\n{body[:MAX_TEXT_PART]}"
 
 
 #: How deep `_flatten` follows parts of parts inside an attached message.
