@@ -43,7 +43,7 @@ from bot.core.mail.common import (
     strip_address,
 )
 from bot.core.mail.detector import Parsed
-from bot.core.mail.formats._mta import MAX_REPORT, dsn_of, finish, merge
+from bot.core.mail.formats._mta import MAX_REPORT, dsn_of, finish, may_hold, merge
 from bot.core.mail.formats._vendor import own_reason
 from bot.core.mail.message import BounceMessage
 from bot.core.model import Evidence
@@ -77,6 +77,12 @@ _MARKERS = re.compile(
     r"#SMTP#|\breturned '[245]\d\d ",
     re.IGNORECASE,
 )
+#: A literal piece of each `_MARKERS` alternative, lowercase: `may_hold` rules out most
+#: bodies before the regex (28 ms over the corpus) runs.
+_MARKER_WORDS = (
+    "diagnostic information for administrators", "resolver.", "remote server returned",
+    "delivery has failed to these recipients", "couldn't be delivered", "#smtp#", "returned '",
+)
 _HEADERS_START = re.compile(r"^(?:Received|Return-Path|DKIM-Signature|ARC-Seal):", re.IGNORECASE)
 _HTML = re.compile(r"^[ \t]*<(?:!DOCTYPE|html)", re.IGNORECASE | re.MULTILINE)
 _HOSTNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-]{0,250}\.[A-Za-z]{2,63}\.?$")
@@ -105,6 +111,8 @@ class Exchange:
         return _SUBJECT.match(msg.subject) is not None
 
     def parse(self, msg: BounceMessage) -> Parsed | None:
+        if not may_hold(msg, _MARKER_WORDS):
+            return None
         body = msg.body[:MAX_REPORT]
         if _MARKERS.search(body) is None:
             return None
