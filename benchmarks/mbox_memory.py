@@ -36,12 +36,28 @@ def write_mbox(path: Path, messages: int) -> int:
     return path.stat().st_size
 
 
-def peak_rss_of(cmd: list[str]) -> tuple[float, float]:
-    """(seconds, peak RSS in MB) of one child process, measured via wait4."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, _, usage = os.wait4(proc.pid, 0)
-    return time.perf_counter() - start, usage.ru_maxrss / 1024
+def peak_rss_of(cmd: list[str]) -> tuple[float, float, int, bytes]:
+    """(seconds, peak RSS in MB, output lines, last line) of one child process.
+
+    The peak comes from wait4 (the child and any worker it forked and waited for).
+    The output is counted, not kept, so that a scan that failed early cannot pass
+    for a small, fast one.
+    """
+    with tempfile.TemporaryFile() as stderr:  # a file: a full stderr pipe would block it
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=stderr)
+        assert proc.stdout is not None
+        lines, last = 0, b""
+        for line in proc.stdout:
+            lines, last = lines + 1, line
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        stderr.seek(0)
+        errors = stderr.read()
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise SystemExit(f"scan failed (exit {code}): {errors.decode(errors='replace')[-2000:]}")
+    return seconds, usage.ru_maxrss / 1024, lines, last
 
 
 def main() -> int:
@@ -54,7 +70,11 @@ def main() -> int:
             mbox = Path(tmp, f"bounces-{count}.mbox")
             size = write_mbox(mbox, count)
             cmd = [python(), "-m", "bot.cli", "scan", "--json", "--no-progress", str(mbox)]
-            seconds, rss = peak_rss_of(cmd)
+            seconds, rss, lines, last = peak_rss_of(cmd)
+            scanned = json.loads(last).get("message") if last else None
+            if scanned != count:
+                raise SystemExit(f"{count} messages written, the scan's last record is "
+                                 f"message {scanned} ({lines} lines)")
             results.append((count, size, seconds, rss))
             mbox.unlink()
     for count, size, seconds, rss in results:
