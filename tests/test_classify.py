@@ -4,8 +4,11 @@ code, 2xx; the SMTP stage of an unknown-user reply (before RCPT, after DATA)."""
 
 from __future__ import annotations
 
-from bot.core import classify
+from bot.core import classify, explain
+from bot.core.classify import action_topics, merge_actions
+from bot.core.data import load
 from bot.core.model import Evidence
+from tests.conftest import CORPUS, read_jsonl
 
 
 def test_parser_reason_wins_over_everything() -> None:
@@ -259,3 +262,57 @@ def test_providers_outside_the_corpus_have_their_own_codes_read() -> None:
     cf = classify(Evidence(diagnostic="554 found on one or more DNSBLs",
                            remote_mta="route1.mx.cloudflare.net"))
     assert cf.reason == "blocked"
+
+
+def _repeats(actions: list[str]) -> list[str]:
+    """Actions that repeat earlier advice by `merge_actions`' rule (same wording or topics)."""
+    out: list[str] = []
+    covered: set[str] = set()
+    wordings: set[str] = set()
+    for action in actions:
+        topics = action_topics(action)
+        wording = " ".join(action.lower().split())
+        if wording in wordings or (topics and topics <= covered):
+            out.append(action)
+        covered |= topics
+        wordings.add(wording)
+    return out
+
+
+def test_merged_actions_keep_the_first_wording_of_each_piece_of_advice() -> None:
+    merged = merge_actions(
+        [
+            "Check the address.",  # a provider rule's, the most specific source: first
+            "Check the address for typos.",
+            "Remove it from your lists if it was valid before: the mailbox is gone.",
+            "check the address.",
+        ]
+    )
+    assert merged == [
+        "Check the address.",
+        "Remove it from your lists if it was valid before: the mailbox is gone.",
+    ]
+    # An action that adds advice (DMARC) stays although SPF and DKIM were covered.
+    merged = merge_actions(
+        ["Publish SPF and sign with DKIM.", "Sign with DKIM.", "Publish a DMARC record for SPF."]
+    )
+    assert merged == ["Publish SPF and sign with DKIM.", "Publish a DMARC record for SPF."]
+    # Advice without a known topic is only dropped when worded the same.
+    assert merge_actions(["Do this.", "Do that.", "Do this!"]) == ["Do this.", "Do that."]
+
+
+def test_no_data_entry_repeats_its_own_advice() -> None:
+    """Each cause's, status code's and reply code's actions are distinct pieces of advice,
+    so merging never shortens one list on its own (a topic cue too broad would)."""
+    lists = [e.get("actions", []) for e in load("reasons")["reason"].values()]
+    lists += [e.get("actions", []) for e in load("status_codes")["codes"].values()]
+    lists += [e.get("actions", []) for e in load("reply_codes")["codes"].values()]
+    for actions in lists:
+        assert not _repeats(actions), actions
+
+
+def test_no_snippet_verdict_lists_the_same_advice_twice() -> None:
+    for row in read_jsonl(CORPUS / "snippets.jsonl"):
+        for verdict in explain(row["snippet"]).verdicts:
+            assert not _repeats(verdict.actions), (row["snippet"][:80], verdict.actions)
+            assert verdict.actions or verdict.reason in (None, "delivered"), row["snippet"]

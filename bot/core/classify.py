@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import cache
 
 from bot.core import reasons
 from bot.core.codes import ReplyCode, StatusCode, reply_code, status_code
@@ -50,7 +51,7 @@ from bot.core.model import DeliveryClass, Evidence, Verdict
 from bot.core.providers import Provider, ProviderRule, detect_provider, provider_rule
 from bot.core.reasons import Cause
 
-__all__ = ["classify", "find_replycode", "find_status"]
+__all__ = ["action_topics", "classify", "find_replycode", "find_status", "merge_actions"]
 
 #: An enhanced status code (RFC 3463) standing on its own, not part of an IP or version.
 STATUS_RE = re.compile(r"(?<![\w.])([245])\.(\d{1,3})\.(\d{1,3})(?!\w|\.\d)")
@@ -76,6 +77,19 @@ _ACTION_CLASS: dict[str, DeliveryClass] = {
 _MAX_ACTIONS = 5
 #: Reasons whose words speak of a recipient's address (``recipient_words`` in reasons.toml).
 _RECIPIENT_WORDS = frozenset(load("reasons").get("recipient_words", ()))
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def _words(text: str) -> str:
+    """Lowercase words of `text`, space-separated and space-padded (for whole-word tests)."""
+    return f" {_NOT_WORD.sub(' ', text.lower()).strip()} "
+
+
+#: Topic -> cue phrases in `_words` form (``action_topics`` in reasons.toml).
+_TOPIC_CUES: dict[str, tuple[str, ...]] = {
+    topic: tuple(_words(cue) for cue in cues)
+    for topic, cues in load("reasons").get("action_topics", {}).items()
+}
 _MAX_REFERENCES = 4
 
 
@@ -103,6 +117,42 @@ def _is_generic(status: str) -> bool:
     """X.Y.0 and X.7.1 say little; they must not beat the server's words."""
     _, subject, detail = status.split(".")
     return detail == "0" or (subject == "7" and detail == "1")
+
+
+@cache
+def action_topics(action: str) -> frozenset[str]:
+    """The pieces of advice an action gives (``action_topics`` in reasons.toml).
+
+    Cached: actions come from the data files, a bounded set of strings.
+    """
+    words = _words(action)
+    return frozenset(
+        topic for topic, cues in _TOPIC_CUES.items() if any(cue in words for cue in cues)
+    )
+
+
+def merge_actions(actions: Iterable[str], limit: int = 5) -> list[str]:
+    """Next steps from several sources, most specific first, without repeated advice.
+
+    An action is dropped when its wording equals a kept one (case and punctuation aside) or
+    when every topic it has is already covered by the actions kept before it: the first,
+    most specific wording of each piece of advice stays, and an action that adds advice
+    (a topic not yet covered) is kept.
+    """
+    out: list[str] = []
+    seen: set[str] = set()
+    covered: set[str] = set()
+    for action in actions:
+        key = _words(action)
+        topics = action_topics(action)
+        if key in seen or (topics and topics <= covered):
+            continue
+        out.append(action)
+        seen.add(key)
+        covered |= topics
+        if len(out) >= limit:
+            break
+    return out
 
 
 def _dedup(items: Iterable[str | None], limit: int, *, urls_only: bool = False) -> list[str]:
@@ -169,7 +219,7 @@ def classify(
     explanation = _explain(
         evidence.recipient, provider, rule, cause, st, rc, status, replycode, klass, retry, note
     )
-    actions = _dedup(
+    actions = merge_actions(
         [
             *(rule.actions if rule is not None else ()),
             *(cause.actions if cause is not None else ()),
