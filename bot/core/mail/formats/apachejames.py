@@ -11,7 +11,7 @@ import re
 
 from bot.core.mail.common import normalize_space, original_from_headers, strip_address
 from bot.core.mail.detector import Parsed
-from bot.core.mail.formats._mta import finish, split_report
+from bot.core.mail.formats._mta import finish, received, split_report
 from bot.core.mail.message import BounceMessage
 from bot.core.model import Evidence
 
@@ -30,7 +30,7 @@ class ApacheJames:
     def sniff(self, msg: BounceMessage) -> bool:
         if msg.subject == "[BOUNCE]" or ".JavaMail." in (msg.header("Message-ID") or ""):
             return True
-        return any("JAMES SMTP Server" in r for r in msg.headers("Received")[:20])
+        return "JAMES SMTP Server" in received(msg, 20)
 
     def parse(self, msg: BounceMessage) -> Parsed | None:
         if not self.sniff(msg):

@@ -18,7 +18,7 @@ from bot.core.mail.common import (
     strip_address,
 )
 from bot.core.mail.detector import Parsed
-from bot.core.mail.formats._mta import finish, own_reason, reply_text, split_report
+from bot.core.mail.formats._mta import finish, own_reason, received, reply_text, split_report
 from bot.core.mail.message import BounceMessage
 from bot.core.model import Evidence
 
@@ -39,7 +39,7 @@ class DragonFly:
     def sniff(self, msg: BounceMessage) -> bool:
         if "Mail delivery failed" not in msg.subject:
             return False
-        return any("(DragonFly Mail Agent" in r for r in msg.headers("Received")[:50])
+        return "(DragonFly Mail Agent" in received(msg)
 
     def parse(self, msg: BounceMessage) -> Parsed | None:
         if not self.sniff(msg):

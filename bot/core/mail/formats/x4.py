@@ -15,7 +15,7 @@ import re
 
 from bot.core.mail.common import normalize_space, original_from_headers, strip_address
 from bot.core.mail.detector import Parsed
-from bot.core.mail.formats._mta import finish, own_reason, reply_text, split_report
+from bot.core.mail.formats._mta import finish, own_reason, received, reply_text, split_report
 from bot.core.mail.message import BounceMessage
 from bot.core.model import Evidence
 
@@ -50,7 +50,7 @@ class X4:
     def sniff(self, msg: BounceMessage) -> bool:
         if msg.subject.startswith(("failure notice", "Permanent Delivery Failure")):
             return True
-        return any("invoked for bounce)" in r for r in msg.headers("Received")[:50])
+        return "invoked for bounce)" in received(msg)
 
     def parse(self, msg: BounceMessage) -> Parsed | None:
         if not self.sniff(msg):
