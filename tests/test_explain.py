@@ -149,6 +149,38 @@ def test_disagreeing_codes_follow_the_enhanced_code_and_say_so() -> None:
     assert "450" in explanation and "5.1.1" in explanation and "temporary" in explanation
 
 
+@pytest.mark.parametrize(
+    ("text", "klass", "said"),
+    [
+        # Reply code versus enhanced code: the class follows the enhanced code.
+        ("550 4.2.2 mailbox full", "transient", ("550", "permanent", "4.2.2", "temporary")),
+        ("451 5.7.1 Access denied", "permanent", ("451", "temporary", "5.7.1", "permanent")),
+        ("250 5.1.1 user unknown", "permanent", ("250", "success", "5.1.1", "permanent")),
+        # The words versus the codes' class.
+        ("550 5.2.2 temporarily deferred, try again later", "permanent", ("temporary",)),
+        ("450 Mailbox permanently disabled", "transient", ("450", "permanent")),
+        ("250 2.0.0 OK user unknown", "success", ("accepted", "Unknown recipient")),
+        # The words versus a specific enhanced code's cause, either way round.
+        ("550 5.1.1 Mailbox full", "permanent", ("5.1.1", "Mailbox full", "follow the words")),
+        ("552 5.2.2 No such user", "permanent", ("Unknown recipient", "follow the code")),
+    ],
+)
+def test_what_disagreed_is_said(text: str, klass: str, said: tuple[str, ...]) -> None:
+    verdict = one(text)
+    assert verdict["class"] == klass
+    explanation = str(verdict["explanation"])
+    assert "we follow" in explanation
+    for word in said:
+        assert word in explanation, (word, explanation)
+
+
+@pytest.mark.parametrize(
+    "text", ["550 5.1.1 user unknown", "421 4.7.0 Try again later", "250 2.0.0 OK queued"]
+)
+def test_agreeing_codes_and_words_add_no_note(text: str) -> None:
+    assert "we follow" not in str(one(text)["explanation"])
+
+
 def test_provider_is_named_with_its_documentation() -> None:
     verdict = one(
         "550-5.7.26 Unauthenticated email from example.com is not accepted due to domain's\n"

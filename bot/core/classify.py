@@ -35,7 +35,10 @@ but they settle nothing) or ``undefined`` (it has none).
 Class comes from the enhanced status class, else the reply code, else the DSN action, else
 the words (``deferred``, ``timed out`` … versus ``permanently``), else the cause's usual
 class. When the reply code and the enhanced status disagree, the enhanced status (the more
-specific of the two) decides and the explanation says so.
+specific of the two) decides. Whatever disagreed is said in the explanation: the two codes'
+classes, the codes' class and the words' (``550 5.2.2 … try again later``; the code wins,
+the sending server acts on it), or a specific enhanced code's cause and the words' (the
+one that decided by the order above wins).
 """
 
 from __future__ import annotations
@@ -195,11 +198,16 @@ def classify(
             provider = rule.provider
 
     low = reasons.prepare(window) if window else ""
-    cause, reason = _decide(evidence, rule, low, status, st, replycode, command, phrases)
+    cause, reason, words = _decide(evidence, rule, low, status, st, replycode, command, phrases)
     if reason == "userunknown" and whole_report and evidence.reason is None:
         cause, reason = _by_stage(cause, rule, st, command)
 
     klass, note = _delivery_class(status, replycode, evidence.action, low, cause)
+    notes = [
+        note,
+        _words_versus_status(words, reason, st, status),
+        _words_versus_class(low, klass, status, replycode, reason, cause, evidence.reason),
+    ]
     if reason is None and klass == "success" and evidence.reason is None:
         reason, cause = "delivered", reasons.by_reason("delivered")
     if reason is None and whole_report:
@@ -217,7 +225,8 @@ def classify(
         or "SMTP reply"
     )
     explanation = _explain(
-        evidence.recipient, provider, rule, cause, st, rc, status, replycode, klass, retry, note
+        evidence.recipient, provider, rule, cause, st, rc, status, replycode, klass, retry,
+        " ".join(n for n in notes if n) or None,
     )
     actions = merge_actions(
         [
@@ -266,15 +275,14 @@ def _decide(
     replycode: str | None,
     command: str | None,
     phrases: reasons.MatchResult | None,
-) -> tuple[Cause | None, str | None]:
-    """The cause (for wording) and the vocabulary reason, by the module's decision order."""
+) -> tuple[Cause | None, str | None, Cause | None]:
+    """The cause (for wording), the vocabulary reason, by the module's decision order, and
+    the cause the server's words alone name strongly (None when they were not weighed:
+    the parser or a provider rule decided)."""
     if evidence.reason:
-        return reasons.by_reason(evidence.reason), evidence.reason
+        return reasons.by_reason(evidence.reason), evidence.reason, None
     if rule is not None and rule.reason:
-        return reasons.by_reason(rule.reason), rule.reason
-    status_reason = st.reason if st is not None else None
-    if status_reason is not None and reasons.status_decides(status_reason):
-        return reasons.by_reason(status_reason), status_reason
+        return reasons.by_reason(rule.reason), rule.reason, None
     if phrases is not None:
         found = phrases
     else:
@@ -285,27 +293,85 @@ def _decide(
         # Before RCPT TO no recipient was named: "unknown" speaks of the sending host or
         # the sender, so the words count as weak and the command's reason can decide.
         strong, weak = None, strong
+    status_reason = st.reason if st is not None else None
+    if status_reason is not None and reasons.status_decides(status_reason):
+        return reasons.by_reason(status_reason), status_reason, strong
     if strong is not None:
         if strong.reason == "userunknown" and command == "DATA" and not _names_address(status):
             # Refused only once the content was seen: a filter, not a missing mailbox
             # (unless the status code itself, X.1.x, says the address is bad).
-            return reasons.cause("latefilter"), "filtered"
-        return strong, strong.reason
+            return reasons.cause("latefilter"), "filtered", strong
+        return strong, strong.reason, strong
     generic = status is not None and _is_generic(status)
     if status_reason and not generic:
-        return reasons.by_reason(status_reason), status_reason
+        return reasons.by_reason(status_reason), status_reason, None
     if by_command and (replycode or status or low):
-        return reasons.by_reason(by_command), by_command
+        return reasons.by_reason(by_command), by_command, None
     if evidence.action == "delayed":
-        return reasons.by_reason("expired"), "expired"
+        return reasons.by_reason("expired"), "expired", None
     if weak is not None:
-        return weak, weak.reason
+        return weak, weak.reason, None
     if status_reason:
-        return reasons.by_reason(status_reason), status_reason
+        return reasons.by_reason(status_reason), status_reason, None
     by_reply = reasons.reply_reason(replycode)
     if by_reply:
-        return reasons.by_reason(by_reply), by_reply
-    return None, None
+        return reasons.by_reason(by_reply), by_reply, None
+    return None, None, None
+
+
+def _words_versus_status(
+    words: Cause | None, reason: str | None, st: StatusCode | None, status: str | None
+) -> str | None:
+    """When the server's words and a specific enhanced status name different causes, a
+    sentence saying which one we followed (a generic X.Y.0 or X.7.1 names none)."""
+    if words is None or st is None or status is None or not st.reason or _is_generic(status):
+        return None
+    if words.reason == st.reason or reason not in (words.reason, st.reason):
+        return None  # they agree, or neither decided (the SMTP stage did)
+    if reason == st.reason:
+        if not reasons.status_decides(reason):
+            return None  # the code's reason won by the decision order, not over the words
+        return (
+            f'The server\'s words suggest "{words.title}", but the enhanced code {status} '
+            f'("{st.title}") names the cause outright; we follow the code.'
+        )
+    return (
+        f'The enhanced code {status} means "{st.title}", but the server\'s words say '
+        f'"{words.title}"; we follow the words, the more precise of the two here.'
+    )
+
+
+def _words_versus_class(
+    low: str,
+    klass: DeliveryClass | None,
+    status: str | None,
+    replycode: str | None,
+    reason: str | None,
+    cause: Cause | None,
+    parsed: str | None,
+) -> str | None:
+    """When the codes set the class and the words say otherwise, a sentence saying so.
+
+    The sending server acts on the code (RFC 5321: a 5yz reply is not retried, a 4yz one
+    is), so the class follows the code; the words can still tell the user more.
+    """
+    if klass is None or (status is None and replycode is None) or parsed is not None:
+        return None
+    which = f"enhanced code {status}" if status is not None else f"reply code {replycode}"
+    if klass == "success":
+        if reason is None or reason == "delivered" or cause is None:
+            return None
+        return (
+            f"The {which} says the message was accepted, but the server's words speak of "
+            f'a failure ("{cause.title}"); we follow the code.'
+        )
+    hint = reasons.urgency_hint(low) if low else None
+    if hint is None or hint == klass:
+        return None
+    return (
+        f"The {which} says {_CLASS_WORD[klass]} but the server's words say "
+        f"{_CLASS_WORD[hint]}; we follow the code."
+    )
 
 
 def _names_address(status: str | None) -> bool:
