@@ -1,7 +1,9 @@
 """The command line: ``smtpbot explain``, ``smtpbot scan`` and ``smtpbot run``.
 
 Exit status: 0 when the command did its job (an SMTP reply was found, every file was
-read), 1 when it found nothing or some file failed, 2 on usage errors.
+read), 1 when it found nothing or some file failed, 2 on usage errors. When a limit
+(`bot.core.limits`) left part of the input or of a report out, a ``smtpbot: note:``
+line on stderr says which limit and how much; the exit status does not change.
 """
 
 from __future__ import annotations
@@ -109,6 +111,8 @@ def _explain(words: list[str], *, as_json: bool) -> int:
     if text is None:
         return 2
     report = explain(text)
+    for notice in report.notices:  # stderr, so stdout stays the report (JSON stays JSON)
+        print(f"smtpbot: note: {notice}", file=sys.stderr)
     if as_json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:

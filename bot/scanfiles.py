@@ -5,7 +5,9 @@ not `mailbox.mbox`, which builds an index of the whole file first), so memory st
 bounded by the largest single message. A message larger than `MAX_MESSAGE_BYTES` is
 reported as an error and not parsed. A file that cannot be read is reported on
 stderr with its path (and, with ``--json``, as an ``{"file", "error"}`` record); the
-scan goes on and the exit status is 1.
+scan goes on and the exit status is 1. When a limit left something out of a report
+(`Report.notices`, e.g. recipients past `MAX_RECIPIENTS`), each notice is printed on
+stderr after the file's name; the exit status is unchanged.
 
 Outputs: a summary table (default), one JSON object per verdict (``--json``), or CSV.
 """
@@ -26,6 +28,7 @@ from functools import partial
 from typing import IO, Any, Literal
 
 from bot import forked
+from bot.core import limits
 from bot.core.mail.common import domain_of
 from bot.core.model import Report, Verdict
 from bot.core.scan import scan
@@ -33,7 +36,7 @@ from bot.core.scan import scan
 Format = Literal["table", "json", "csv"]
 
 #: A single message larger than this is reported as an error, not parsed.
-MAX_MESSAGE_BYTES = 50 * 1024 * 1024
+MAX_MESSAGE_BYTES = limits.MAX_MESSAGE_BYTES
 #: Runs with at least this many files may show a progress bar (on a terminal only).
 PROGRESS_DELAY_SECONDS = 1.5
 
@@ -177,7 +180,10 @@ def _mbox_messages(handle: IO[bytes], shown: str) -> Iterator[Item]:
 
 
 def _too_large() -> str:
-    return f"message larger than {MAX_MESSAGE_BYTES // (1024 * 1024)} MB, not parsed"
+    return (
+        f"message larger than the {limits.human_size(MAX_MESSAGE_BYTES)} limit "
+        "(MAX_MESSAGE_BYTES), not parsed"
+    )
 
 
 def _describe(exc: OSError) -> str:
@@ -350,6 +356,10 @@ def _scan_files(
                     writer.writerow(record)
                 continue
             report = scan(item.raw)
+            if report.notices:
+                where = shown if item.message is None else f"{shown} (message {item.message})"
+                for notice in report.notices:
+                    print(f"smtpbot: {where}: note: {notice}", file=err)
             if fmt == "table":
                 summary.add(report)
                 continue

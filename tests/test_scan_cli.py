@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import importlib
 import io
 import json
 import tracemalloc
@@ -234,3 +235,18 @@ def test_iter_files_skips_hidden(tmp_path: Path) -> None:
     (tmp_path / ".hidden").write_bytes(BOUNCE)
     (tmp_path / "x.eml").write_bytes(BOUNCE)
     assert [shown for _, shown in iter_files([str(tmp_path)])] == ["x.eml"]
+
+
+def test_a_report_cut_at_the_recipient_limit_is_noted_on_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(importlib.import_module("bot.core.scan"), "MAX_RECIPIENTS", 1)
+    (tmp_path / "a.eml").write_bytes(BOUNCE)
+    (tmp_path / "b.eml").write_bytes(NOT_BOUNCE)
+    code, out, err = _run(capsys, "--json", str(tmp_path))
+    assert code == 0
+    assert [r["recipient"] for r in _lines(out)] == ["alice@example.com"]
+    assert err == (
+        "smtpbot: a.eml: note: Only the first 1 recipients are reported; 1 more was left out "
+        "(limit MAX_RECIPIENTS).\n"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import sys
@@ -61,6 +62,25 @@ def test_workers_print_what_one_process_prints(
     assert shared == single
     assert single[0] == 1 and "050-empty.eml" in single[2]  # failures still reported, in order
     assert len(single[1].splitlines()) > 50
+
+
+def test_workers_send_back_the_limit_notes_in_order(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Notes of reports cut at the recipient limit come back from workers, in file order."""
+    root = _mailbox(tmp_path, 90)
+    (root / "d2" / "060-locked.eml").unlink()
+    monkeypatch.setattr(importlib.import_module("bot.core.scan"), "MAX_RECIPIENTS", 1)
+    monkeypatch.setattr(forked, "cpus", lambda: 3)
+    single = _run(["--json", str(root)], 1, capsys, monkeypatch)
+    shares = scanfiles._shares(list(scanfiles.iter_files([str(root)])), 3)
+    assert len(shares) == 3
+    shared = _run(["--json", str(root)], 3, capsys, monkeypatch)
+    assert shared == single
+    notes = [line for line in single[2].splitlines() if ": note: " in line]
+    assert len(notes) >= 3
+    last_share = {shown for _, shown in shares[-1]}
+    assert any(note.split(": ")[1] in last_share for note in notes), notes
 
 
 def test_a_dead_worker_share_is_scanned_by_the_parent(

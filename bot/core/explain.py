@@ -7,10 +7,11 @@ email (handed to `bot.core.scan`); RFC 3464 fields (``Final-Recipient:`` …
 explanation); else the text as one reply. `bot.core.replytext` documents when text counts
 as an SMTP reply at all; chat with numbers in it does not.
 
-Limits: only the first `MAX_TEXT` characters (200 000) and `MAX_LINES` lines (5 000) of
-a paste are read for replies, so time stays linear and bounded whatever is pasted; a
-paste that starts like a whole email is handed to `scan` in full. At most
-`MAX_RECIPIENTS` verdicts are returned.
+Limits (`bot.core.limits`): only the first `MAX_TEXT` characters (``MAX_EXPLAIN_CHARS``)
+and `MAX_LINES` lines (``MAX_EXPLAIN_LINES``) of a paste are read for replies, so time
+stays linear and bounded whatever is pasted; a paste that starts like a whole email is
+handed to `scan` in full. At most `MAX_RECIPIENTS` (``MAX_PASTE_RECIPIENTS``) verdicts
+are returned. Every cut is told in the report's `notices`, never silent.
 """
 
 from __future__ import annotations
@@ -20,13 +21,17 @@ import re
 from bot.core import reasons
 from bot.core import replytext as rt
 from bot.core.classify import classify
+from bot.core.limits import MAX_EXPLAIN_CHARS, MAX_EXPLAIN_LINES, MAX_PASTE_RECIPIENTS, left_out
 from bot.core.model import Evidence, Report, Verdict
-from bot.core.replytext import MAX_LINES, MAX_TEXT
 
 __all__ = ["MAX_LINES", "MAX_RECIPIENTS", "MAX_TEXT", "explain"]
 
-#: Verdicts returned for one paste; a log with more recipients is cut here.
-MAX_RECIPIENTS = 1_000
+#: Characters of a paste read for replies.
+MAX_TEXT = MAX_EXPLAIN_CHARS
+#: Lines of a paste read for replies.
+MAX_LINES = MAX_EXPLAIN_LINES
+#: Verdicts returned for one paste; a log with more recipients is cut here, saying so.
+MAX_RECIPIENTS = MAX_PASTE_RECIPIENTS
 
 _MESSAGE_TO = re.compile(
     r"message to <?(" + rt._ADDR + r")>? (?:couldn't|could not|cannot|can't|wasn't|was not)"
@@ -54,7 +59,33 @@ def explain(text: str) -> Report:
         if report.bounce:
             return report
 
-    lines = rt.join_continuations(stripped.split("\n", MAX_LINES)[:MAX_LINES])
+    parts = stripped.split("\n", MAX_LINES)
+    report = _read(stripped, rt.join_continuations(parts[:MAX_LINES]))
+    report.notices[:0] = _unread(text, parts)
+    return report
+
+
+def _unread(text: str, parts: list[str]) -> list[str]:
+    """Notices for the characters and lines of `text` that were not read (cut at `parts`)."""
+    notices = []
+    tail = len(text) - MAX_TEXT
+    if tail > 0:
+        notices.append(
+            left_out(MAX_TEXT, "characters", tail, "MAX_EXPLAIN_CHARS", "were read for replies")
+        )
+    if len(parts) > MAX_LINES:
+        # The unread lines: those past the cut in what was read, plus any in the unread tail.
+        more = parts[MAX_LINES].count("\n") + 1
+        if tail > 0:
+            more += text.count("\n", MAX_TEXT, len(text.rstrip()))
+        notices.append(
+            left_out(MAX_LINES, "lines", more, "MAX_EXPLAIN_LINES", "were read for replies")
+        )
+    return notices
+
+
+def _read(stripped: str, lines: list[str]) -> Report:
+    """The replies in the (stripped, bounded) paste and its first `MAX_LINES` `lines`."""
     low = stripped.lower()
 
     if (
@@ -105,12 +136,22 @@ def explain(text: str) -> Report:
             recipient=recipient, diagnostic=diagnostic, command=command, remote_mta=remote
         )
         verdicts.append(_judge(one, whole, found))
-    return Report(bounce=True, verdicts=verdicts, source_format="reply")
+    return Report(
+        bounce=True, verdicts=verdicts, source_format="reply", notices=_cut(len(recipients))
+    )
 
 
 def _report(evidence: list[Evidence], source: str) -> Report:
     verdicts = [_judge(e, None) for e in evidence[:MAX_RECIPIENTS]]
-    return Report(bounce=True, verdicts=verdicts, source_format=source)
+    return Report(bounce=True, verdicts=verdicts, source_format=source, notices=_cut(len(evidence)))
+
+
+def _cut(recipients: int) -> list[str]:
+    """The notice for recipients past `MAX_RECIPIENTS`, if any."""
+    more = recipients - MAX_RECIPIENTS
+    if more <= 0:
+        return []
+    return [left_out(MAX_RECIPIENTS, "recipients", more, "MAX_PASTE_RECIPIENTS")]
 
 
 def _judge(

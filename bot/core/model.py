@@ -1,7 +1,8 @@
 """The classifier's data types: what a parser finds (`Evidence`) and what we tell (`Verdict`).
 
 `Report.to_dict()` is the JSON contract printed by ``smtpbot explain --json`` and
-``smtpbot scan --json``; keep it stable.
+``smtpbot scan --json``; keep it stable. `Report.notices` stays out of it: they are
+told to people (stderr, a Slack context line), not part of the data.
 """
 
 from __future__ import annotations
@@ -136,6 +137,9 @@ class Report:
     original: OriginalMessage | None = None
     #: Which parser read the input (``postfix``, ``rfc3464``, ``reply`` ...), for diagnostics.
     source_format: str | None = None
+    #: Sentences telling what a limit left out of this report (see `bot.core.limits`);
+    #: empty when nothing was cut.
+    notices: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from bot.core import reasons
 from bot.core.classify import REPLY_RE, STATUS_RE
 from bot.core.data import load
+from bot.core.limits import MAX_EXPLAIN_CHARS, MAX_EXPLAIN_LINES
 from bot.core.model import Evidence
 
 __all__ = [
@@ -50,9 +51,9 @@ __all__ = [
 _WORDS = load("reasons")["words"]
 
 #: Characters of a paste read for replies (a whole email goes to `scan` unabridged).
-MAX_TEXT = 200_000
+MAX_TEXT = MAX_EXPLAIN_CHARS
 #: Lines of a paste read for per-recipient records.
-MAX_LINES = 5_000
+MAX_LINES = MAX_EXPLAIN_LINES
 #: Characters of the server's words kept as one verdict's diagnostic.
 MAX_DIAGNOSTIC = 4_000
 

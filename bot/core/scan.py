@@ -10,11 +10,17 @@ Order convention for detectors: vendor/MTA-specific 100-599, ARF 600,
 RFC 3464 700, RFC 3834 800, the plain-text fallback 900. Detectors at
 `LAST_RESORT` or beyond are never promoted by their sniff: they run after every
 other detector has declined.
+
+At most `MAX_RECIPIENTS` verdicts are reported for one message, whichever format read
+it; the report's `notices` say how many more recipients were left out. A parser may
+stop reading at that many recipients itself, so a report of exactly `MAX_RECIPIENTS`
+says there may be more.
 """
 
 from __future__ import annotations
 
 from bot.core.classify import classify
+from bot.core.limits import MAX_RECIPIENTS, left_out
 from bot.core.mail.common import original_from_headers, split_returned
 from bot.core.mail.detector import Detector, Parsed
 from bot.core.mail.formats import detectors
@@ -44,9 +50,23 @@ def scan_message(msg: BounceMessage) -> Report:
     if found is None:
         return Report(bounce=False)
     name, parsed = found
-    verdicts = [_judge(ev) for ev in parsed.evidence]
+    evidence = parsed.evidence
+    notices = []
+    if len(evidence) > MAX_RECIPIENTS:
+        more = len(evidence) - MAX_RECIPIENTS
+        notices.append(left_out(MAX_RECIPIENTS, "recipients", more, "MAX_RECIPIENTS"))
+        evidence = evidence[:MAX_RECIPIENTS]
+    elif len(evidence) == MAX_RECIPIENTS:
+        # Some parsers stop reading at this many themselves: there may have been more.
+        notices.append(
+            f"{MAX_RECIPIENTS:,} recipients are reported, as many as the limit allows "
+            "(MAX_RECIPIENTS); the message may name more."
+        )
+    verdicts = [_judge(ev) for ev in evidence]
     original = parsed.original or _original(msg)
-    return Report(bounce=True, verdicts=verdicts, original=original, source_format=name)
+    return Report(
+        bounce=True, verdicts=verdicts, original=original, source_format=name, notices=notices
+    )
 
 
 def detect(msg: BounceMessage) -> tuple[str, Parsed] | None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from email.message import Message
 
+from bot.core.limits import MAX_RECIPIENTS, MAX_REPORT_CHARS
 from bot.core.mail.common import (
     ADDRESS,
     bounce_sender,
@@ -35,8 +36,8 @@ from bot.core.model import Evidence
 from bot.core.replytext import find_command
 
 #: Reports are short; beyond this the text is a returned message or junk.
-_MAX_REPORT = 200_000
-_MAX_RECIPIENTS = 10_000
+_MAX_REPORT = MAX_REPORT_CHARS
+_MAX_RECIPIENTS = MAX_RECIPIENTS
 #: How many bounces wrapped in bounces are unpacked.
 _MAX_DEPTH = 3
 
