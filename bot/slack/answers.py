@@ -78,6 +78,9 @@ def for_files(
         services.count(report, team_id)
         if report.bounce:
             out.append(render_report(report))
+        elif report.notices:  # read in part: say so, and what was left out
+            found = f"I found no delivery failure in what I read of {name}."
+            out.append(render_notice(" ".join([found, *report.notices])))
         elif files.is_email(info):
             out.append(render_notice(f"I read {name}: it holds no delivery failure."))
     skipped = len(supported) - MAX_FILES_PER_MESSAGE

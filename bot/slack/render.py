@@ -4,7 +4,8 @@ Rendering knows nothing of how a report was made. Whatever the input, every mess
 has a fallback ``text``, at most 50 blocks, section texts of at most 3000 characters,
 at most 10 fields of at most 2000, and a header of at most 150. All text that comes
 from users or remote servers is escaped (``&``, ``<``, ``>``) so that a pasted
-``<!channel>`` can never ping anyone, and shortened text always says so.
+``<!channel>`` can never ping anyone, and shortened text always says so. What an input
+limit left out of a report (`Report.notices`) is a context line of the answer.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.core.limits import human_size
 from bot.core.model import Report, Verdict
 
 MAX_BLOCKS = 50
@@ -295,14 +297,21 @@ def render_report(
         blocks = _grouped(verdicts)
         reasons = sorted({v.reason or "undetermined" for v in verdicts})
         text = f"{len(verdicts)} recipients: {', '.join(reasons)}"
-    # Room for the footer and the button, always within 50 blocks.
+    # Room for the limits' notices, the footer and the button, always within 50 blocks.
     tail: list[Block] = []
+    if report.notices:
+        tail.append(_notices(report.notices))
     if footer:
         tail.append(_context(footer))
     if share_value is not None:
         tail.append(_share_button(share_value))
     blocks = blocks[: MAX_BLOCKS - len(tail)] + tail
     return _finish(_emoji(_worst_class(verdicts)) + " " + text, blocks)
+
+
+def _notices(notices: Sequence[str]) -> ContextBlock:
+    """What a limit left out of the report (`Report.notices`), one line each."""
+    return _context("\n".join(f":information_source: {escape(n)}" for n in notices))
 
 
 def _examples() -> str:
@@ -343,9 +352,9 @@ def render_notice(text: str) -> Rendered:
 
 
 def render_file_too_large(name: str, size: int, limit: int) -> Rendered:
-    mb = limit / (1024 * 1024)
     return render_notice(
-        f"Sorry, {name} is {size / (1024 * 1024):.1f} MB; I only read files up to {mb:g} MB. "
+        f"Sorry, {name} is {size / (1024 * 1024):.1f} MB; I only read files up to "
+        f"{human_size(limit)}. "
         "Please upload just the bounce (the .eml of the non-delivery report)."
     )
 

@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
+from bot.core.limits import MAX_UPLOAD_BYTES
+
 README_HINT = "see README.md, section 'Slack setup'"
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_PORT = 3000
 DEFAULT_DB = "smtpbot.sqlite3"
 #: Largest uploaded file we download and read (bytes). Documented in README.
-MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_FILE_BYTES = MAX_UPLOAD_BYTES
 
 _BOT_TOKEN = re.compile(r"xoxb-[A-Za-z0-9-]+")
 _APP_TOKEN = re.compile(r"xapp-[A-Za-z0-9-]+")

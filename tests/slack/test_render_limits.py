@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from fake_slack import payloads as p
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from slack_helpers import BOUNCE, RunningApp
+from slack_helpers import BOUNCE, RunningApp, posted_text
 from slack_sdk.models.blocks import Block
 
+from bot.core.limits import MAX_EXPLAIN_CHARS, MAX_PASTE_RECIPIENTS
 from bot.core.model import REASONS, Report, Verdict
 from bot.slack.render import (
     escape,
@@ -97,10 +99,17 @@ def verdicts(draw: st.DrawFn) -> Verdict:
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-@given(st.lists(verdicts(), min_size=1, max_size=4), st.integers(0, 400), st.booleans())
-def test_any_report_renders_within_limits(some: list[Verdict], extra: int, share: bool) -> None:
+@given(
+    st.lists(verdicts(), min_size=1, max_size=4),
+    st.integers(0, 400),
+    st.booleans(),
+    st.lists(st.one_of(NASTY, BIG), max_size=3),
+)
+def test_any_report_renders_within_limits(
+    some: list[Verdict], extra: int, share: bool, notices: list[str]
+) -> None:
     many = some + [some[i % len(some)] for i in range(extra)]
-    report = Report(bounce=True, verdicts=many)
+    report = Report(bounce=True, verdicts=many, notices=notices)
     rendered = render_report(
         report, share_value="t:" + "x" * 3000 if share else None, footer="Shared by <@U0ABC>"
     )
@@ -130,6 +139,45 @@ def test_recipients_are_grouped_by_reason_ten_shown_and_the_rest_counted() -> No
     assert "`userunknown` · 23 recipients" in shown
     assert "25 recipients" in rendered.blocks[0]["text"]["text"]
     assert_within_limits(rendered.text, rendered.blocks)
+
+
+NOTICE = (
+    "Only the first 1,000 recipients are reported; 5 more were left out "
+    "(limit MAX_PASTE_RECIPIENTS)."
+)
+
+
+@pytest.mark.parametrize("count", [1, 25, 400])
+def test_limit_notices_are_a_context_line_kept_within_the_blocks(count: int) -> None:
+    """What a limit left out is told in the answer, even when the blocks run out."""
+    report = Report(
+        bounce=True,
+        verdicts=[
+            Verdict(
+                title=f"T{i}",
+                explanation="x",
+                recipient=f"r{i}@example.com",
+                reason=sorted(REASONS)[i % len(REASONS)],
+                delivery_class="permanent",
+            )
+            for i in range(count)
+        ],
+        notices=[NOTICE, "a <!channel> & b"],
+    )
+    rendered = render_report(report, share_value="v", footer="Shared by <@U0ABC>")
+    assert_within_limits(rendered.text, rendered.blocks)
+    kinds = [b["type"] for b in rendered.blocks]
+    assert kinds[-3:] == ["context", "context", "actions"], "notices, footer, then the button"
+    line = rendered.blocks[-3]["elements"][0]["text"]
+    assert line == (
+        f":information_source: {NOTICE}\n:information_source: a &lt;!channel&gt; &amp; b"
+    )
+
+
+def test_no_notice_no_context_line() -> None:
+    verdict = Verdict(title="T", explanation="x")
+    blocks = render_report(Report(bounce=True, verdicts=[verdict])).blocks
+    assert "information_source" not in str(blocks)
 
 
 def test_distinct_emoji_per_class() -> None:
@@ -226,3 +274,32 @@ def test_odd_input_through_the_app_is_answered_or_ignored_never_crashes(
     answers = slack_app.fake.wait_calls("response_url", len(odd), timeout=20)
     for call in answers:
         assert_within_limits(call.params["text"], call.params["blocks"])
+
+
+def _upload(app: RunningApp, name: str, content: bytes) -> Any:
+    info = app.fake.add_file(
+        "F0" + name.upper().replace(".", ""), name, content, mimetype="text/plain"
+    )
+    app.event(p.message("", subtype="file_share", files=[info], ts=p.next_ts()))
+    (answer,) = app.fake.wait_calls("chat.postMessage")
+    return answer
+
+
+def test_an_uploaded_log_over_the_recipient_limit_says_so_in_the_answer(
+    slack_app: RunningApp,
+) -> None:
+    log = "\n".join(
+        f"postfix/smtp[1]: A{n}: to=<u{n}@example.com>, dsn=5.1.1, status=bounced "
+        "(host mx.example.com said: 550 5.1.1 user unknown)"
+        for n in range(MAX_PASTE_RECIPIENTS + 3)
+    )
+    answer = _upload(slack_app, "log.txt", log.encode())
+    assert_within_limits(answer.params["text"], answer.params["blocks"])
+    assert "3 more were left out (limit MAX_PASTE_RECIPIENTS)" in posted_text(answer)
+
+
+def test_an_uploaded_text_read_in_part_with_no_failure_says_so(slack_app: RunningApp) -> None:
+    answer = _upload(slack_app, "notes.txt", b"hello there\n" * (MAX_EXPLAIN_CHARS // 10))
+    shown = posted_text(answer)
+    assert "I found no delivery failure in what I read of notes.txt" in shown
+    assert "(limit MAX_EXPLAIN_CHARS)" in shown
