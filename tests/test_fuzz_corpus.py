@@ -173,8 +173,9 @@ def _pastes(snippet: str, status: str) -> Iterator[tuple[str, str]]:
     yield "quote", f"I got this back when mailing a customer:\n\n> {snippet}\n\nWhy?\n"
 
 
-def test_explain_reads_crlf_pastes_like_lf() -> None:
-    """Text copied from a Windows client or a CRLF log pastes with CRLF newlines."""
+@pytest.mark.parametrize("newline", ["\r\n", "\r"], ids=["CRLF", "CR"])
+def test_explain_reads_crlf_pastes_like_lf(newline: str) -> None:
+    """Text copied from a Windows client or a CRLF log pastes with CRLF (or CR) newlines."""
     path = CORPUS / "snippets.jsonl"
     if not path.is_file():
         pytest.skip(f"shared corpus not found at {path}")
@@ -189,7 +190,7 @@ def test_explain_reads_crlf_pastes_like_lf() -> None:
     differ = []
     for name, text in texts:
         text = text.replace("\r\n", "\n")
-        lf, crlf = explain(text), explain(text.replace("\n", "\r\n"))
+        lf, crlf = explain(text), explain(text.replace("\n", newline))
         if lf.bounce != crlf.bounce or _key(lf) != _key(crlf):
             differ.append(f"{name}: LF {_key(lf)[:2]} CRLF {_key(crlf)[:2]}")
     assert not differ, f"{len(differ)} of {len(texts)} differ:\n" + "\n".join(differ[:10])

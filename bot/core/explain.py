@@ -44,6 +44,8 @@ def explain(text: str) -> Report:
     """Explain a pasted reply, log excerpt, bounce or code lookup (see the module docstring)."""
     if not text or text.isspace():
         return Report(bounce=False)
+    if "\r" in text:  # Windows (CRLF) and old Mac (CR) pastes read like LF ones
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     head = rt.unescape_slack(text[:MAX_TEXT] if len(text) > MAX_TEXT else text)
     stripped = head.strip()
 
