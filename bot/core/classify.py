@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import cache
+from functools import lru_cache
 
 from bot.core import reasons
 from bot.core.codes import ReplyCode, StatusCode, reply_code, status_code
@@ -57,9 +57,9 @@ from bot.core.reasons import Cause
 __all__ = ["action_topics", "classify", "find_replycode", "find_status", "merge_actions"]
 
 #: An enhanced status code (RFC 3463) standing on its own, not part of an IP or version.
-STATUS_RE = re.compile(r"(?<![\w.])([245])\.(\d{1,3})\.(\d{1,3})(?!\w|\.\d)")
+STATUS_RE = re.compile(r"([245])(?<![\w.][245])\.(\d{1,3})\.(\d{1,3})(?!\w|\.\d)")
 #: A three-digit reply code (RFC 5321: first digit 2/4/5, second 0-5) standing on its own.
-REPLY_RE = re.compile(r"(?<![\w.\-+/@#$%=])([245][0-5]\d)(?!\w|\.\d|-\d\d|/\d)")
+REPLY_RE = re.compile(r"([245](?<![\w.\-+/@#$%=][245])[0-5]\d)(?!\w|\.\d|-\d\d|/\d)")
 
 #: Most of a diagnostic we read for words; servers put the reason near the start.
 MAX_DIAGNOSTIC = 8_000
@@ -122,16 +122,23 @@ def _is_generic(status: str) -> bool:
     return detail == "0" or (subject == "7" and detail == "1")
 
 
-@cache
-def action_topics(action: str) -> frozenset[str]:
-    """The pieces of advice an action gives (``action_topics`` in reasons.toml).
+@lru_cache(maxsize=4096)
+def _action_key(action: str) -> tuple[str, frozenset[str]]:
+    """An action's wording in `_words` form and the pieces of advice it gives.
 
-    Cached: actions come from the data files, a bounded set of strings.
+    Cached: actions come from the data files, a bounded set of strings (the bound only
+    guards against the unexpected).
     """
     words = _words(action)
-    return frozenset(
+    topics = frozenset(
         topic for topic, cues in _TOPIC_CUES.items() if any(cue in words for cue in cues)
     )
+    return words, topics
+
+
+def action_topics(action: str) -> frozenset[str]:
+    """The pieces of advice an action gives (``action_topics`` in reasons.toml)."""
+    return _action_key(action)[1]
 
 
 def merge_actions(actions: Iterable[str], limit: int = 5) -> list[str]:
@@ -146,8 +153,7 @@ def merge_actions(actions: Iterable[str], limit: int = 5) -> list[str]:
     seen: set[str] = set()
     covered: set[str] = set()
     for action in actions:
-        key = _words(action)
-        topics = action_topics(action)
+        key, topics = _action_key(action)
         if key in seen or (topics and topics <= covered):
             continue
         out.append(action)
