@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
+from bot.core.limits import MAX_REPORT_CHARS
 from bot.core.model import Evidence, OriginalMessage
 
 # --------------------------------------------------------------------------- addresses
@@ -209,7 +210,7 @@ def original_from_headers(text: str | None) -> OriginalMessage | None:
     from bot.core.mail.message import decode_header
 
     found: dict[str, str] = {}
-    for name, value in _original_header_fields(text[:200_000]):
+    for name, value in _original_header_fields(text[:MAX_REPORT_CHARS]):
         if name not in found:
             found[name] = value
         if len(found) == 4:
@@ -231,7 +232,7 @@ def original_recipients(text: str | None) -> list[str]:
     """Addresses in the ``To:`` header of a returned message's header block."""
     if not text:
         return []
-    for match in _ORIG_HEADER.finditer(text[:200_000]):
+    for match in _ORIG_HEADER.finditer(text[:MAX_REPORT_CHARS]):
         if match.group(1).lower() == "to":
             return find_addresses(match.group(2))
     return []

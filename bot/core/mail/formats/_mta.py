@@ -14,6 +14,7 @@ import re
 from functools import cache
 
 from bot.core.data import load
+from bot.core.limits import MAX_REPORT_CHARS
 from bot.core.mail.common import (
     find_replycode,
     find_status,
@@ -31,7 +32,7 @@ REPLY_START = re.compile(r"(?<![\w.\-\[:/])[245][0-5]\d(?:[ \-]|$)", re.MULTILIN
 #: An enhanced status code standing alone.
 STATUS_ONLY = re.compile(r"(?<![\w.])[245]\.\d{1,3}\.\d{1,3}(?![\w.])")
 #: Reports are short; beyond this a text is a returned message or junk.
-MAX_REPORT = 200_000
+MAX_REPORT = MAX_REPORT_CHARS
 
 
 def split_report(msg: BounceMessage) -> tuple[str, str]:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 
+from bot.core.limits import MAX_RECIPIENTS
 from bot.core.mail.common import (
     normalize_space,
     original_from_headers,
@@ -80,7 +81,7 @@ class Exchange2003:
                 address, lines = strip_address(match.group(1)) or match.group(1), []
             elif address is not None and line.strip():
                 lines.append(line.strip())
-            if len(evidence) >= 10_000:
+            if len(evidence) >= MAX_RECIPIENTS:
                 break
         if address is not None:
             evidence.append(_evidence(address, lines))

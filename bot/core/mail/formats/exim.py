@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 
+from bot.core.limits import MAX_RECIPIENTS
 from bot.core.mail.common import (
     find_addresses,
     normalize_space,
@@ -152,7 +153,7 @@ def _blocks(text: str) -> list[tuple[str, list[str]]]:
                 break  # prose after the list
             continue
         blocks.append((body, []))
-        if len(blocks) >= 10_000:
+        if len(blocks) >= MAX_RECIPIENTS:
             break
     return blocks
 

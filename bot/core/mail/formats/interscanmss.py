@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from bot.core.limits import MAX_RECIPIENTS
 from bot.core.mail.common import (
     normalize_space,
     original_from_headers,
@@ -84,7 +85,7 @@ class InterScanMSS:
     def _get(found: dict[str, Evidence], address: str) -> Evidence:
         recipient = strip_address(address) or address
         key = recipient.lower()
-        if key not in found and len(found) < 10_000:
+        if key not in found and len(found) < MAX_RECIPIENTS:
             found[key] = Evidence(recipient=recipient, action="failed")
         return found.get(key) or Evidence(recipient=recipient, action="failed")
 

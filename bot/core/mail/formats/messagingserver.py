@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 
+from bot.core.limits import MAX_RECIPIENTS
 from bot.core.mail.common import (
     normalize_space,
     original_from_headers,
@@ -88,7 +89,7 @@ class MessagingServer:
                 groups.append({})
             groups[-1].setdefault(name, value)
             groups[-1]["last"] = name
-            if len(groups) >= 10_000:
+            if len(groups) >= MAX_RECIPIENTS:
                 break
         action = "delayed" if _DELAYED.search(intro.group(0)) else "failed"
         evidence = [ev for ev in (_evidence(g, action) for g in groups) if ev is not None]

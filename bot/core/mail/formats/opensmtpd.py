@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from bot.core.limits import MAX_RECIPIENTS
 from bot.core.mail.common import (
     normalize_space,
     original_from_headers,
@@ -75,7 +76,7 @@ class OpenSMTPD:
                     action=action,
                 )
             )
-            if len(evidence) >= 10_000:
+            if len(evidence) >= MAX_RECIPIENTS:
                 break
         for ev in evidence:
             if reply_text(ev.diagnostic) is None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 
+from bot.core.limits import MAX_RECIPIENTS
 from bot.core.mail.common import (
     find_addresses,
     normalize_space,
@@ -149,7 +150,7 @@ def _blocks(report: str) -> list[Evidence]:
         text = normalize_space(match.group(2) + " " + paragraph) or ""
         recipient = strip_address(match.group(1)) or match.group(1)
         out.append(_evidence(recipient, text))
-        if len(out) >= 10_000:
+        if len(out) >= MAX_RECIPIENTS:
             break
     return out
 

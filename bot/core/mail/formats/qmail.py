@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 
+from bot.core.limits import MAX_RECIPIENTS
 from bot.core.mail.common import (
     find_status,
     normalize_space,
@@ -99,7 +100,7 @@ class Qmail:
             ev = _evidence(match.group(1), text, hosted)
             if ev is not None:
                 evidence.append(finish(ev))
-            if len(evidence) >= 10_000:
+            if len(evidence) >= MAX_RECIPIENTS:
                 break
         if not evidence:
             return None

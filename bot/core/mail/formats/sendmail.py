@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.core.limits import MAX_RECIPIENTS
 from bot.core.mail.common import (
     normalize_space,
     original_from_headers,
@@ -187,7 +188,7 @@ def _listed(report: str, head: re.Match[str]) -> list[tuple[str, str]]:
         address = strip_address(text) or text.strip('<>"')
         if address:
             out.append((address, ""))
-        if len(out) >= 10_000:
+        if len(out) >= MAX_RECIPIENTS:
             break
     return [(address, reason) for address, reason in out]
 
@@ -260,7 +261,7 @@ def _transcript(
                 entry = (_after_deferred(text), None, host)
             pending = []
             found.setdefault(recipient.lower(), entry)
-            if len(found) >= 10_000:
+            if len(found) >= MAX_RECIPIENTS:
                 break
     # The first error nobody claimed is the cause; later ones ("503 Need RCPT") follow from it.
     shared = next((reply for reply in errors if not reply.claimed), None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from bot.core.limits import MAX_RECIPIENTS
 from bot.core.mail.common import normalize_space, original_from_headers, strip_address
 from bot.core.mail.detector import Parsed
 from bot.core.mail.formats._mta import dsn_of, finish, merge, split_report
@@ -48,7 +49,7 @@ class SurfControl:
                     action="failed",
                 )
             )
-            if len(found) >= 10_000:
+            if len(found) >= MAX_RECIPIENTS:
                 break
         if not found:
             return None

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from bot.core.limits import MAX_RECIPIENTS
 from bot.core.mail.common import normalize_space, original_from_headers, strip_address
 from bot.core.mail.detector import Parsed
 from bot.core.mail.formats._mta import finish, own_reason, received, reply_text, split_report
@@ -64,7 +65,7 @@ class X4:
         body = body[: end.start()] if end else body
         blocks = list(_BLOCK.finditer(body))
         evidence: list[Evidence] = []
-        for index, block in enumerate(blocks[:10_000]):
+        for index, block in enumerate(blocks[:MAX_RECIPIENTS]):
             stop = blocks[index + 1].start() if index + 1 < len(blocks) else len(body)
             text = normalize_space(block.group(2) + " " + body[block.end() : stop]) or ""
             evidence.append(_evidence(block.group(1), text))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 
+from bot.core.limits import MAX_RECIPIENTS
 from bot.core.mail.common import (
     find_addresses,
     normalize_space,
@@ -66,7 +67,7 @@ class X6:
         if not evidence:
             return None
         return Parsed(
-            evidence=evidence[:10_000], original=original_from_headers(msg.returned or tail)
+            evidence=evidence[:MAX_RECIPIENTS], original=original_from_headers(msg.returned or tail)
         )
 
 
