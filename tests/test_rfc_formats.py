@@ -378,3 +378,22 @@ def test_dsn_evidence_splits_recipients_without_blank_lines() -> None:
         "a@example.com", "4.0.0", "host name lookup failure"
     )
     assert (second.recipient, second.replycode) == ("b@example.com", "550")
+
+
+def test_dsn_keeps_unfolded_lines_of_a_multiline_reply() -> None:
+    text = (
+        "Final-Recipient: rfc822; a@example.com\nAction: failed\n"
+        "Diagnostic-Code: smtp; 550-5.7.1 first line\n"
+        "550-5.7.1 second line\n"
+        "550 5.7.1 last line\n"
+        "Status: 5.7.1\n"
+        "\n"
+        "Final-Recipient: rfc822; b@example.com\nAction: failed\n"
+        "Diagnostic-Code: smtp; 550-5.7.1 only this\n"
+        "451 4.0.0 another reply is not a continuation\n"
+        "Status: 5.7.1\n"
+    )
+    first, second = dsn_evidence(text)
+    assert first.diagnostic == "550-5.7.1 first line 550-5.7.1 second line 550 5.7.1 last line"
+    assert second.diagnostic == "550-5.7.1 only this"
+    assert (first.status, second.status) == ("5.7.1", "5.7.1")

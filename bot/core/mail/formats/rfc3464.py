@@ -40,6 +40,8 @@ _REPLY_LINE = re.compile(
     r"(?<![\d.])[245]\d\d[ \-][^\n]{2,}|(?<![\d.])[245]\.\d{1,3}\.\d{1,3}\s[^\n]{2,}"
 )
 _TYPE_PREFIX = re.compile(r"^[A-Za-z0-9\-]{2,12};[ \t]*")
+#: The reply code that opens a Diagnostic-Code value (``smtp; 550-…``).
+_DIAG_REPLY = re.compile(r"(?:[A-Za-z0-9\-]{2,12};[ \t]*)?([245]\d\d)[ \-]")
 #: Postfix-style human text: ``<a@b>: host … said: 550 … (in reply to RCPT TO command)``.
 _IN_REPLY_TO = re.compile(r"\(in reply to ([A-Za-z][A-Za-z ]{1,30}?) command\)", re.IGNORECASE)
 _REPORTING_MTA = re.compile(
@@ -58,6 +60,9 @@ def dsn_groups(text: str) -> list[dict[str, str]]:
     groups: list[dict[str, str]] = []
     current: dict[str, str] = {}
     last: str | None = None
+    # Reply code of the Diagnostic-Code being read: an unindented line that starts
+    # with it (``550-…``, ``550 …``) is the next line of the same multi-line reply.
+    reply: str | None = None
 
     def close() -> None:
         nonlocal current
@@ -73,11 +78,18 @@ def dsn_groups(text: str) -> list[dict[str, str]]:
         if line[0] in " \t" and last is not None:
             current[last] = current[last] + " " + line.strip()
             continue
+        if last == "diagnostic-code" and reply is not None and _continues(line, reply):
+            current[last] = current[last] + " " + line.strip()
+            continue
+        reply = None
         match = _FIELD.match(line)
         if match is None:
             last = None
             continue
         name, value = match.group(1).lower(), match.group(2).strip()
+        if name == "diagnostic-code":
+            opening = _DIAG_REPLY.match(value)
+            reply = opening.group(1) if opening is not None else None
         if name in _RECIPIENT_FIELDS and name in current:
             close()  # the next recipient, without a blank line between
         if name in current:
@@ -91,6 +103,11 @@ def dsn_groups(text: str) -> list[dict[str, str]]:
         last = name
     close()
     return groups
+
+
+def _continues(line: str, reply: str) -> bool:
+    """True when `line` is a further line of the multi-line reply `reply` (RFC 5321 4.2.1)."""
+    return len(line) > 3 and line.startswith(reply) and line[3] in " -"
 
 
 def dsn_evidence(text: str, *, status_comments: bool = True) -> list[Evidence]:
