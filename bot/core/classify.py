@@ -193,7 +193,6 @@ def classify(
     command = evidence.command.upper() if evidence.command else None
 
     st = status_code(status) if status else None
-    rc = reply_code(replycode) if replycode else None
 
     provider: Provider | None = None
     rule: ProviderRule | None = None
@@ -223,36 +222,19 @@ def classify(
         cause = reasons.by_reason(reason)
     retry = _retry(klass, cause)
 
-    title = (
-        (rule.title if rule is not None and rule.reason == reason else None)
-        or (cause.title if cause is not None else None)
-        or (st.title if st is not None else None)
-        or (rc.title if rc is not None else None)
-        or "SMTP reply"
-    )
-    explanation = _explain(
-        evidence.recipient, provider, rule, cause, st, rc, status, replycode, klass, retry,
+    title, body, actions, references = _wording(
+        provider,
+        rule,
+        cause.key if cause is not None else None,
+        reason,
+        status,
+        replycode,
+        klass,
+        retry,
         " ".join(n for n in notes if n) or None,
     )
-    actions = merge_actions(
-        [
-            *(rule.actions if rule is not None else ()),
-            *(cause.actions if cause is not None else ()),
-            *(st.actions if st is not None and cause is None else ()),
-            *(rc.actions if rc is not None and cause is None and st is None else ()),
-        ],
-        _MAX_ACTIONS,
-    )
-    references = _dedup(
-        [
-            provider.docs if provider is not None else None,
-            rule.reference if rule is not None else None,
-            *(st.references if st is not None else ()),
-            *(rc.references if rc is not None else ()),
-        ],
-        _MAX_REFERENCES,
-        urls_only=True,
-    )
+    lead = _lead(evidence.recipient, provider, klass)
+    explanation = f"{lead} {body}" if lead and body else lead or body or _NOTHING_TO_SAY
     return Verdict(
         title=title,
         explanation=explanation,
@@ -263,9 +245,9 @@ def classify(
         reason=reason,
         retry=retry,
         provider=provider.name if provider is not None else None,
-        actions=actions,
+        actions=list(actions),
         diagnostic=evidence.diagnostic,
-        references=references,
+        references=list(references),
         remote_mta=evidence.remote_mta,
         action=evidence.action,
         feedback_type=evidence.feedback_type,
@@ -479,9 +461,64 @@ def _lead(recipient: str | None, provider: Provider | None, klass: DeliveryClass
     return ""
 
 
-def _explain(
-    recipient: str | None,
+#: The explanation when neither the lead nor the codes' or cause's wording says anything.
+_NOTHING_TO_SAY = "The input holds an SMTP code we could not say more about."
+
+
+@lru_cache(maxsize=2048)
+def _wording(
     provider: Provider | None,
+    rule: ProviderRule | None,
+    cause_key: str | None,
+    reason: str | None,
+    status: str | None,
+    replycode: str | None,
+    klass: DeliveryClass | None,
+    retry: bool | None,
+    note: str | None,
+) -> tuple[str, str, tuple[str, ...], tuple[str, ...]]:
+    """Title, explanation after the lead, next steps and references of a verdict.
+
+    They follow from these values alone (the cause's and codes' entries are looked up
+    again by key; providers and rules are frozen values) and few combinations recur:
+    cached, a verdict costs one lookup instead of assembling its wording and merging its
+    advice anew. Only the lead (`_lead`), which names the recipient, is built per verdict.
+    The caller copies the tuples into the verdict's own lists.
+    """
+    cause = reasons.cause(cause_key)
+    st = status_code(status) if status else None
+    rc = reply_code(replycode) if replycode else None
+    title = (
+        (rule.title if rule is not None and rule.reason == reason else None)
+        or (cause.title if cause is not None else None)
+        or (st.title if st is not None else None)
+        or (rc.title if rc is not None else None)
+        or "SMTP reply"
+    )
+    body = _explain(rule, cause, st, rc, status, replycode, klass, retry, note)
+    actions = merge_actions(
+        [
+            *(rule.actions if rule is not None else ()),
+            *(cause.actions if cause is not None else ()),
+            *(st.actions if st is not None and cause is None else ()),
+            *(rc.actions if rc is not None and cause is None and st is None else ()),
+        ],
+        _MAX_ACTIONS,
+    )
+    references = _dedup(
+        [
+            provider.docs if provider is not None else None,
+            rule.reference if rule is not None else None,
+            *(st.references if st is not None else ()),
+            *(rc.references if rc is not None else ()),
+        ],
+        _MAX_REFERENCES,
+        urls_only=True,
+    )
+    return title, body, tuple(actions), tuple(references)
+
+
+def _explain(
     rule: ProviderRule | None,
     cause: Cause | None,
     st: StatusCode | None,
@@ -492,10 +529,8 @@ def _explain(
     retry: bool | None,
     note: str | None,
 ) -> str:
+    """The explanation after the lead (`_lead`); empty when there is nothing to say."""
     parts: list[str] = []
-    lead = _lead(recipient, provider, klass)
-    if lead:
-        parts.append(lead)
     if rule is not None and rule.explanation:
         parts.append(rule.explanation)
     elif cause is not None:
@@ -520,6 +555,4 @@ def _explain(
         parts.append("Retrying later can succeed without anyone changing anything.")
     elif retry is False and klass is not None and klass != "success":
         parts.append("Sending it again unchanged will fail the same way until the cause is fixed.")
-    if not parts:
-        parts.append("The input holds an SMTP code we could not say more about.")
     return " ".join(parts)
