@@ -126,6 +126,58 @@ def test_gmail_current_layout_quotes_the_remote_reply() -> None:
     assert report.original is not None and report.original.subject == "quarterly numbers"
 
 
+GMAIL_WITH_DSN = """\
+From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>
+To: alice@example.org
+Subject: Delivery Status Notification (Failure)
+X-Failed-Recipients: bob@example.net
+Content-Type: multipart/report; boundary="BB"; report-type=delivery-status
+
+--BB
+Content-Type: text/plain; charset="UTF-8"
+
+** Address not found **
+
+Your message wasn't delivered to bob@example.net because the domain example.net couldn't be found.
+
+The {response}:
+
+{reply}
+
+--BB
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; googlemail.com
+Arrival-Date: Wed, 23 May 2018 01:44:26 -0700 (PDT)
+
+Final-Recipient: rfc822; bob@example.net
+Action: failed
+Status: 4.0.0
+Diagnostic-Code: smtp; {reply}
+
+--BB--
+"""
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_gmail_own_words_name_gmails_reporting_mta(newline: str) -> None:
+    """No remote server answered a DNS error: Google's host said it, as rfc3464 reads it."""
+    reply = "DNS Error: 1234 DNS type 'mx' lookup of example.net responded with code NXDOMAIN"
+    text = GMAIL_WITH_DSN.format(response="response was", reply=reply)
+    report = scan(text.replace("\n", newline).encode())
+    assert report.source_format == "gmail"
+    (verdict,) = report.verdicts
+    assert (verdict.remote_mta, verdict.diagnostic) == ("googlemail.com", reply)
+
+
+def test_gmail_remote_reply_is_not_credited_to_gmail() -> None:
+    reply = "550 5.1.1 <bob@example.net>: Recipient address rejected: User unknown"
+    text = GMAIL_WITH_DSN.format(response="response from the remote server was", reply=reply)
+    (verdict,) = scan(text.encode()).verdicts
+    assert verdict.remote_mta is None
+    assert verdict.replycode == "550"
+
+
 GMAIL_DELAY = """\
 From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>
 Subject: Delivery Status Notification (Delay)

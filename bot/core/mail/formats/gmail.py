@@ -55,6 +55,7 @@ from bot.core.mail.common import (
 from bot.core.mail.detector import Parsed
 from bot.core.mail.formats._mta import MAX_REPORT, REPLY_START, dsn_of, finish, merge
 from bot.core.mail.formats._vendor import own_reason, table
+from bot.core.mail.formats.rfc3464 import reporting_mta_of
 from bot.core.mail.message import BounceMessage
 from bot.core.model import Evidence
 
@@ -112,7 +113,14 @@ class Gmail:
         if not evidence:
             return None
         evidence = merge(evidence, dsn_of(msg))
+        # When Gmail speaks for itself (a DNS error, a host it could not reach) no remote
+        # server answered: as in any DSN without a Remote-MTA, the reporting MTA is the
+        # host whose words the diagnostic is (the rfc3464 reader's rule).
+        status_text = msg.delivery_status
+        host = reporting_mta_of(status_text) if status_text and _gmail_spoke(report) else None
         for ev in evidence:
+            if ev.remote_mta is None and host:
+                ev.remote_mta = host
             finish(ev)
         return Parsed(evidence=evidence, original=original_from_headers(msg.returned or tail))
 
@@ -190,6 +198,14 @@ def _current(msg: BounceMessage, report: str) -> list[Evidence]:
         Evidence(recipient=r, diagnostic=diagnostic, action=action, command=command, reason=reason)
         for r in recipients
     ]
+
+
+def _gmail_spoke(report: str) -> bool:
+    """True when the notice quotes no remote server's reply, only Gmail's own words."""
+    if _LEGACY_HEAD.search(report) is not None:
+        return _OTHER_SERVER.search(report) is None
+    response = _RESPONSE.search(report)
+    return response is None or _REMOTE_RESPONSE.search(response.group(0)) is None
 
 
 def _listed(listing: str) -> list[str]:

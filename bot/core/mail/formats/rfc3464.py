@@ -7,7 +7,7 @@ paste the DSN into the text); those are read too. Where a recipient has no
 Diagnostic-Code, the human-readable part may hold the server's reply next to the
 address; it is taken from there.
 
-`dsn_evidence` is public so that MTA-specific formats can reuse it.
+`dsn_evidence` and `reporting_mta_of` are public so that MTA-specific formats can reuse them.
 """
 
 from __future__ import annotations
@@ -103,6 +103,12 @@ def dsn_groups(text: str) -> list[dict[str, str]]:
         last = name
     close()
     return groups
+
+
+def reporting_mta_of(text: str) -> str | None:
+    """The Reporting-MTA of a DSN text, without its type (``dns; mx.example`` -> ``mx.example``)."""
+    reporting = _REPORTING_MTA.search(text)
+    return (_TYPE_PREFIX.sub("", reporting.group(1)).strip() or None) if reporting else None
 
 
 def _continues(line: str, reply: str) -> bool:
@@ -240,8 +246,7 @@ class RFC3464:
         lone_reply = _lone_reply(report) if len(evidence) == 1 else None
         # Without a Remote-MTA the reporting MTA refused or failed the delivery itself
         # (its own mailbox, its own policy): it is the host whose words the diagnostic is.
-        reporting = _REPORTING_MTA.search(text) if from_part and text else None
-        reporting_mta = _TYPE_PREFIX.sub("", reporting.group(1)).strip() if reporting else None
+        reporting_mta = reporting_mta_of(text) if from_part and text else None
         for ev in evidence:
             if ev.remote_mta is None and reporting_mta:
                 ev.remote_mta = reporting_mta
