@@ -493,6 +493,11 @@ def is_reply(text: str, low: str | None = None, found: reasons.MatchResult | Non
     low = low if low is not None else text.lower()
     if _QUICK.match(low) is not None:
         return True
+    # Each test below can only say yes, so their order changes no answer: the caller's
+    # phrase match (the short-reply test further down), when at hand, costs nothing and
+    # spares the scan of every reply code.
+    if found is not None and found.strong is not None and len(text) <= 300:
+        return True
     for n, m in enumerate(REPLY_RE.finditer(low)):
         if n >= 20:
             break
