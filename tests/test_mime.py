@@ -92,6 +92,9 @@ QUIRKS = {
     "prefix of another boundary": (
         b'Content-Type: multipart/mixed; boundary="b"\n\n--b\n\none\n--bb\n--b-1\n--b--x\n--b--\n'
     ),
+    "folded boundary value (a line break inside)": (
+        b"Content-Type: multipart/mixed; boundary=b\n folded\n--b\n folded\n"
+    ),
 }
 
 

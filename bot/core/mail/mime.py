@@ -321,7 +321,13 @@ def _blank_line(text: str, pos: int, end: int) -> int:
 
 
 def _boundary(text: str, sep: str, pos: int, end: int) -> tuple[int, int, bool] | None:
-    """(start, end, is_close) of the first boundary line in ``text[pos:end]``."""
+    """(start, end, is_close) of the first boundary line in ``text[pos:end]``.
+
+    A boundary with a line break in it (a folded ``boundary=`` value) can match no line,
+    as in the stdlib's line-by-line parser.
+    """
+    if "\n" in sep or "\r" in sep:
+        return None
     while True:
         found = text.find(sep, pos, end)
         if found < 0:
