@@ -444,15 +444,18 @@ def _retry(klass: DeliveryClass | None, cause: Cause | None) -> bool | None:
 
 
 def _lead(recipient: str | None, provider: Provider | None, klass: DeliveryClass | None) -> str:
-    where = f" at {provider.name}" if provider is not None else ""
     if recipient:
-        if klass == "permanent":
-            return f"Delivery to {recipient}{where} failed permanently."
-        if klass == "transient":
-            return f"Delivery to {recipient}{where} failed for now; the failure is temporary."
-        if klass == "success":
-            return f"The message to {recipient}{where} was accepted."
-        return f"Delivery to {recipient}{where} did not succeed."
+        outcome = {
+            "permanent": "failed permanently.",
+            "transient": "failed for now; the failure is temporary.",
+            "success": "succeeded: the message was accepted.",
+        }.get(klass or "", "did not succeed.")
+        sentence = f"delivery to {recipient} {outcome}"
+        # "Google reports that ...", not "delivery at Google": the provider that said it may
+        # be the recipient's host or a relay on the sending side (a DNS error from Gmail).
+        if provider is not None:
+            return f"{provider.name} reports that {sentence}"
+        return sentence[0].upper() + sentence[1:]
     if provider is not None and klass is not None:
         kind = {"permanent": "a permanent failure", "transient": "a temporary failure"}.get(
             klass, "a success"
