@@ -120,7 +120,7 @@ def _explain(words: list[str], *, as_json: bool) -> int:
     if not report.bounce:
         if not as_json:
             print(
-                "\nNo SMTP reply or delivery failure found in that text.\n" + EXAMPLES,
+                "\nGive it a reply code, a reply line, a log line or a whole bounce.\n" + EXAMPLES,
                 file=sys.stderr,
             )
         return 1
