@@ -36,17 +36,15 @@ MAX_REPORT = MAX_REPORT_CHARS
 
 
 def split_report(msg: BounceMessage) -> tuple[str, str]:
-    """(report text, returned message text) of a plain-text bounce, with LF newlines only.
+    """(report text, returned message text) of a plain-text bounce.
 
     Computed once per message: scan may ask every MTA format about the same message.
+    Newlines are LF already (`BounceMessage` normalises the raw bytes and decoded parts).
     """
     cached: tuple[str, str] | None = msg.__dict__.get(_REPORT_KEY)
     if cached is not None:
         return cached
-    body = msg.body
-    if "\r" in body:
-        body = body.replace("\r\n", "\n").replace("\r", "\n")
-    report, tail = split_returned(body)
+    report, tail = split_returned(msg.body)
     result = (report[:MAX_REPORT], tail)
     msg.__dict__[_REPORT_KEY] = result
     return result
