@@ -19,9 +19,11 @@ from bot.core.mail.common import (
     find_replycode,
     find_status,
     normalize_space,
+    original_from_headers,
     split_returned,
     strip_address,
 )
+from bot.core.mail.detector import Parsed
 from bot.core.mail.formats.rfc3464 import dsn_evidence, dsn_groups
 from bot.core.mail.message import BounceMessage, decode_header
 from bot.core.model import Evidence
@@ -122,6 +124,14 @@ def reply_text(text: str | None) -> str | None:
     if match is None:
         return None
     return normalize_space(text[match.start() :])
+
+
+def parsed(msg: BounceMessage, evidence: list[Evidence], tail: str) -> Parsed | None:
+    """The parse of a plain-text report: None when it named no recipient, else its evidence
+    with the original message read from the returned part (or the text after the report)."""
+    if not evidence:
+        return None
+    return Parsed(evidence=evidence, original=original_from_headers(msg.returned or tail))
 
 
 def finish(ev: Evidence) -> Evidence:

@@ -13,12 +13,18 @@ import re
 
 from bot.core.mail.common import (
     normalize_space,
-    original_from_headers,
     smtp_command,
     strip_address,
 )
 from bot.core.mail.detector import Parsed
-from bot.core.mail.formats._mta import finish, own_reason, received, reply_text, split_report
+from bot.core.mail.formats._mta import (
+    finish,
+    own_reason,
+    parsed,
+    received,
+    reply_text,
+    split_report,
+)
 from bot.core.mail.message import BounceMessage
 from bot.core.model import Evidence
 
@@ -82,9 +88,7 @@ class DragonFly:
                 said.append(text)
         close()
         evidence = [ev for ev in evidence if ev.recipient]
-        if not evidence:
-            return None
-        return Parsed(evidence=evidence, original=original_from_headers(msg.returned or tail))
+        return parsed(msg, evidence, tail)
 
 
 DETECTOR = DragonFly()

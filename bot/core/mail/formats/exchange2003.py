@@ -29,12 +29,11 @@ import re
 from bot.core.limits import MAX_RECIPIENTS
 from bot.core.mail.common import (
     normalize_space,
-    original_from_headers,
     split_returned,
     strip_address,
 )
 from bot.core.mail.detector import Parsed
-from bot.core.mail.formats._mta import MAX_REPORT, REPLY_START, finish
+from bot.core.mail.formats._mta import MAX_REPORT, REPLY_START, finish, parsed
 from bot.core.mail.formats._vendor import own_reason, table
 from bot.core.mail.message import BounceMessage
 from bot.core.model import Evidence
@@ -85,9 +84,7 @@ class Exchange2003:
                 break
         if address is not None:
             evidence.append(_evidence(address, lines))
-        if not evidence:
-            return None
-        return Parsed(evidence=evidence, original=original_from_headers(msg.returned or tail))
+        return parsed(msg, evidence, tail)
 
 
 def _evidence(address: str, lines: list[str]) -> Evidence:

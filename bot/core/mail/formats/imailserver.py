@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 
-from bot.core.mail.common import normalize_space, original_from_headers, strip_address
+from bot.core.mail.common import normalize_space, strip_address
 from bot.core.mail.detector import Parsed
-from bot.core.mail.formats._mta import finish, own_reason, reply_text, split_report
+from bot.core.mail.formats._mta import finish, own_reason, parsed, reply_text, split_report
 from bot.core.mail.message import BounceMessage
 from bot.core.model import Evidence
 
@@ -69,9 +69,7 @@ class IMailServer:
             for ev in evidence:
                 ev.diagnostic = ev.diagnostic if ev.reason else (said or ev.diagnostic)
         evidence = [finish(ev) for ev in evidence if ev.recipient]
-        if not evidence:
-            return None
-        return Parsed(evidence=evidence, original=original_from_headers(msg.returned or tail))
+        return parsed(msg, evidence, tail)
 
 
 DETECTOR = IMailServer()

@@ -14,12 +14,11 @@ import re
 from bot.core.limits import MAX_RECIPIENTS
 from bot.core.mail.common import (
     normalize_space,
-    original_from_headers,
     smtp_command,
     strip_address,
 )
 from bot.core.mail.detector import Parsed
-from bot.core.mail.formats._mta import finish, reply_text, split_report
+from bot.core.mail.formats._mta import finish, parsed, reply_text, split_report
 from bot.core.mail.formats._vendor import own_reason
 from bot.core.mail.message import BounceMessage
 from bot.core.model import Evidence
@@ -77,9 +76,7 @@ class InterScanMSS:
                 if sent > 0:
                     current.diagnostic, current.reason = normalize_space(text[sent + 5 :]), None
         evidence = [finish(ev) for ev in found.values() if ev.recipient]
-        if not evidence:
-            return None
-        return Parsed(evidence=evidence, original=original_from_headers(msg.returned or tail))
+        return parsed(msg, evidence, tail)
 
     @staticmethod
     def _get(found: dict[str, Evidence], address: str) -> Evidence:

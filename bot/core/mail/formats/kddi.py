@@ -16,12 +16,11 @@ import re
 
 from bot.core.mail.common import (
     normalize_space,
-    original_from_headers,
     split_returned,
     strip_address,
 )
 from bot.core.mail.detector import Parsed
-from bot.core.mail.formats._mta import MAX_REPORT, REPLY_START, finish
+from bot.core.mail.formats._mta import MAX_REPORT, REPLY_START, finish, parsed
 from bot.core.mail.formats._vendor import own_reason
 from bot.core.mail.message import BounceMessage
 from bot.core.model import Evidence
@@ -56,9 +55,7 @@ class KDDI:
             ev = Evidence(recipient=recipient, diagnostic=diagnostic, action="failed")
             ev.reason = reason
             evidence.append(finish(ev))
-        if not evidence:
-            return None
-        return Parsed(evidence=evidence, original=original_from_headers(msg.returned or tail))
+        return parsed(msg, evidence, tail)
 
 
 DETECTOR = KDDI()

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 
-from bot.core.mail.common import normalize_space, original_from_headers, strip_address
+from bot.core.mail.common import normalize_space, strip_address
 from bot.core.mail.detector import Parsed
-from bot.core.mail.formats._mta import dsn_of, finish, merge, split_report
+from bot.core.mail.formats._mta import dsn_of, finish, merge, parsed, split_report
 from bot.core.mail.message import BounceMessage
 from bot.core.model import Evidence
 
@@ -50,9 +50,7 @@ class McAfee:
                 )
                 text.append(finish(ev))
         evidence = [ev for ev in merge(text, dsn_of(msg), prefer_text=False) if ev.recipient]
-        if not evidence:
-            return None
-        return Parsed(evidence=evidence, original=original_from_headers(msg.returned or tail))
+        return parsed(msg, evidence, tail)
 
 
 DETECTOR = McAfee()

@@ -11,12 +11,11 @@ import re
 
 from bot.core.mail.common import (
     normalize_space,
-    original_from_headers,
     smtp_command,
     strip_address,
 )
 from bot.core.mail.detector import Parsed
-from bot.core.mail.formats._mta import finish, split_report
+from bot.core.mail.formats._mta import finish, parsed, split_report
 from bot.core.mail.message import BounceMessage
 from bot.core.model import Evidence
 
@@ -62,9 +61,7 @@ class MFilter:
                 current.command = current.command or smtp_command(text)
                 expect = None
         evidence = [finish(ev) for ev in evidence if ev.recipient]
-        if not evidence:
-            return None
-        return Parsed(evidence=evidence, original=original_from_headers(msg.returned or tail))
+        return parsed(msg, evidence, tail)
 
 
 DETECTOR = MFilter()

@@ -12,12 +12,11 @@ import re
 
 from bot.core.mail.common import (
     normalize_space,
-    original_from_headers,
     original_recipients,
     strip_address,
 )
 from bot.core.mail.detector import Parsed
-from bot.core.mail.formats._mta import finish, own_reason, reply_text
+from bot.core.mail.formats._mta import finish, own_reason, parsed, reply_text
 from bot.core.mail.message import BounceMessage
 from bot.core.model import Evidence
 
@@ -62,9 +61,7 @@ class Notes:
             for recipient in original_recipients(msg.returned or tail)[:1]:
                 evidence.append(self._evidence(recipient, said))
         evidence = [ev for ev in evidence if ev.recipient]
-        if not evidence:
-            return None
-        return Parsed(evidence=evidence, original=original_from_headers(msg.returned or tail))
+        return parsed(msg, evidence, tail)
 
     @staticmethod
     def _evidence(recipient: str | None, said: list[str]) -> Evidence:

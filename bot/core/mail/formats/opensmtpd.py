@@ -16,11 +16,10 @@ import re
 from bot.core.limits import MAX_RECIPIENTS
 from bot.core.mail.common import (
     normalize_space,
-    original_from_headers,
     strip_address,
 )
 from bot.core.mail.detector import Parsed
-from bot.core.mail.formats._mta import finish, own_reason, reply_text, split_report
+from bot.core.mail.formats._mta import finish, own_reason, parsed, reply_text, split_report
 from bot.core.mail.message import BounceMessage
 from bot.core.model import Evidence
 
@@ -82,9 +81,7 @@ class OpenSMTPD:
             if reply_text(ev.diagnostic) is None:
                 ev.reason = own_reason("opensmtpd", ev.diagnostic)
             finish(ev)
-        if not evidence:
-            return None
-        return Parsed(evidence=evidence, original=original_from_headers(msg.returned or tail))
+        return parsed(msg, evidence, tail)
 
 
 DETECTOR = OpenSMTPD()

@@ -25,11 +25,10 @@ from bot.core.limits import MAX_RECIPIENTS
 from bot.core.mail.common import (
     find_status,
     normalize_space,
-    original_from_headers,
     strip_address,
 )
 from bot.core.mail.detector import Parsed
-from bot.core.mail.formats._mta import finish, own_reason, reply_text, split_report
+from bot.core.mail.formats._mta import finish, own_reason, parsed, reply_text, split_report
 from bot.core.mail.message import BounceMessage
 from bot.core.model import Evidence
 
@@ -102,9 +101,7 @@ class Qmail:
                 evidence.append(finish(ev))
             if len(evidence) >= MAX_RECIPIENTS:
                 break
-        if not evidence:
-            return None
-        return Parsed(evidence=evidence, original=original_from_headers(msg.returned or tail))
+        return parsed(msg, evidence, tail)
 
 
 def _evidence(address: str, text: str, hosted: bool) -> Evidence | None:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 
-from bot.core.mail.common import normalize_space, original_from_headers, strip_address
+from bot.core.mail.common import normalize_space, strip_address
 from bot.core.mail.detector import Parsed
-from bot.core.mail.formats._mta import finish, split_report
+from bot.core.mail.formats._mta import finish, parsed, split_report
 from bot.core.mail.message import BounceMessage
 from bot.core.model import Evidence
 
@@ -53,9 +53,7 @@ class X1:
                 diagnostic = normalize_space(match.group(2))
                 ev = Evidence(recipient=recipient, diagnostic=diagnostic, action="failed")
                 evidence.append(finish(ev))
-        if not evidence:
-            return None
-        return Parsed(evidence=evidence, original=original_from_headers(msg.returned or tail))
+        return parsed(msg, evidence, tail)
 
 
 DETECTOR = X1()

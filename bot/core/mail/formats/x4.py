@@ -14,9 +14,16 @@ from __future__ import annotations
 import re
 
 from bot.core.limits import MAX_RECIPIENTS
-from bot.core.mail.common import normalize_space, original_from_headers, strip_address
+from bot.core.mail.common import normalize_space, strip_address
 from bot.core.mail.detector import Parsed
-from bot.core.mail.formats._mta import finish, own_reason, received, reply_text, split_report
+from bot.core.mail.formats._mta import (
+    finish,
+    own_reason,
+    parsed,
+    received,
+    reply_text,
+    split_report,
+)
 from bot.core.mail.message import BounceMessage
 from bot.core.model import Evidence
 
@@ -70,9 +77,7 @@ class X4:
             text = normalize_space(block.group(2) + " " + body[block.end() : stop]) or ""
             evidence.append(_evidence(block.group(1), text))
         evidence = [ev for ev in evidence if ev.recipient]
-        if not evidence:
-            return None
-        return Parsed(evidence=evidence, original=original_from_headers(msg.returned or tail))
+        return parsed(msg, evidence, tail)
 
 
 def _evidence(address: str, text: str) -> Evidence:

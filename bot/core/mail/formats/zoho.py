@@ -18,12 +18,11 @@ import re
 from bot.core.mail.common import (
     find_status,
     normalize_space,
-    original_from_headers,
     split_returned,
     strip_address,
 )
 from bot.core.mail.detector import Parsed
-from bot.core.mail.formats._mta import MAX_REPORT, finish
+from bot.core.mail.formats._mta import MAX_REPORT, finish, parsed
 from bot.core.mail.formats._vendor import own_reason
 from bot.core.mail.message import BounceMessage
 from bot.core.model import Evidence
@@ -66,9 +65,7 @@ class Zoho:
             evidence.append(_evidence(match.group(2), match.group(3), text, match.group(1),
                                       delayed))
         evidence = [ev for ev in evidence if ev.recipient]
-        if not evidence:
-            return None
-        return Parsed(evidence=evidence, original=original_from_headers(msg.returned or tail))
+        return parsed(msg, evidence, tail)
 
 
 def _evidence(address: str, code: str, rest: str, label: str, delayed: bool) -> Evidence:
