@@ -280,7 +280,7 @@ def _decide(
     if strong is not None and by_command and strong.reason in _RECIPIENT_WORDS:
         # Before RCPT TO no recipient was named: "unknown" speaks of the sending host or
         # the sender, so the words count as weak and the command's reason can decide.
-        strong, weak = None, strong
+        weak, strong = strong, None
     status_reason = st.reason if st is not None else None
     if status_reason is not None and reasons.status_decides(status_reason):
         return reasons.by_reason(status_reason), status_reason, strong
