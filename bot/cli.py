@@ -9,6 +9,7 @@ line on stderr says which limit and how much; the exit status does not change.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 from collections.abc import Sequence
@@ -67,6 +68,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; without `argv`, as this process's own program (`sys.argv`)."""
+    code = _run(argv)
+    if argv is None:
+        _spare_teardown()
+    return code
+
+
+def _spare_teardown() -> None:
+    """Let the interpreter's exit skip the cycle collection of everything still loaded.
+
+    At exit CPython collects garbage over every object left (modules, compiled
+    patterns, knowledge tables): about 20 ms of a 250 ms scan. Frozen objects are
+    skipped. Only for the process's own run (`main()` without arguments), which ends
+    right after; a caller that passes `argv` keeps its collector as it was.
+    """
+    gc.freeze()
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
