@@ -66,6 +66,39 @@ class Forked:
         gc.unfreeze()
 
 
+class Tickets:
+    """The numbers ``0 .. count-1``, each handed to whichever process asks first.
+
+    Made before forking, so parent and children share one queue (a pipe holding one
+    byte per number, its writing end already closed): a process that finishes early
+    takes more work instead of waiting for a slower one. `take` returns None once
+    every number is taken. At most 256 numbers.
+    """
+
+    MAX = 256
+
+    def __init__(self, count: int) -> None:
+        if not 0 <= count <= self.MAX:
+            raise ValueError(f"between 0 and {self.MAX} tickets, not {count}")
+        read, write = os.pipe()
+        try:
+            os.write(write, bytes(range(count)))  # far below any pipe's capacity
+        finally:
+            os.close(write)
+        self._fd: int | None = read
+
+    def take(self) -> int | None:
+        if self._fd is None:
+            return None
+        data = os.read(self._fd, 1)  # one byte, never split between two readers
+        return data[0] if data else None
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
 def _start(job: Callable[[], bytes]) -> tuple[int, int]:
     fd = _anonymous_file()
     pid = os.fork()

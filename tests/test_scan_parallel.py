@@ -91,10 +91,11 @@ def test_a_dead_worker_share_is_scanned_by_the_parent(
     single = _run(["--json", str(root)], 1, capsys, monkeypatch)
     monkeypatch.setattr(forked, "cpus", lambda: 2)
 
-    def crash(share: list[tuple[str, str]], fmt: scanfiles.Format) -> bytes:
+    def crash(chunks: object, tickets: forked.Tickets, fmt: scanfiles.Format) -> bytes:
+        tickets.take()  # dies holding a chunk: the parent must notice it was never done
         os._exit(3)
 
-    monkeypatch.setattr(scanfiles, "_scan_share", crash)
+    monkeypatch.setattr(scanfiles, "_work", crash)
     assert _run(["--json", str(root)], 2, capsys, monkeypatch) == single
 
 
@@ -127,3 +128,26 @@ def test_shares_are_contiguous_and_cover_every_file(tmp_path: Path) -> None:
     shares = scanfiles._shares(files, 3)
     assert 1 < len(shares) <= 3
     assert [entry for share in shares for entry in share] == files
+
+
+def test_tickets_hand_each_number_to_exactly_one_process() -> None:
+    tickets = forked.Tickets(200)
+
+    def take_all() -> bytes:
+        taken = []
+        while (number := tickets.take()) is not None:
+            taken.append(number)
+        return bytes(taken)
+
+    try:
+        workers = forked.Forked([take_all, take_all])
+        mine = take_all()
+        theirs = [result for result in workers.results()]
+    finally:
+        tickets.close()
+    assert all(result is not None for result in theirs)
+    numbers = sorted([*mine, *(n for result in theirs for n in result or b"")])
+    assert numbers == list(range(200))
+    assert tickets.take() is None
+    with pytest.raises(ValueError):
+        forked.Tickets(forked.Tickets.MAX + 1)

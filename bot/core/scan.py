@@ -69,6 +69,11 @@ def scan_message(msg: BounceMessage) -> Report:
     )
 
 
+def warm_up() -> None:
+    """Load every detector now (forked workers then share them) rather than on first use."""
+    detectors()
+
+
 def detect(msg: BounceMessage) -> tuple[str, Parsed] | None:
     """The first detector's name and evidence, sniffed ones first; None when none matched."""
     every = detectors()
