@@ -90,19 +90,26 @@ def iter_files(paths: Iterable[str]) -> Iterator[tuple[str, str]]:
 
 
 def iter_messages(path: str, shown: str) -> Iterator[Item]:
-    """The messages of one file: one for an .eml, each message of an mbox, or an error."""
+    """The messages of one file: one for an .eml, each message of an mbox, or an error.
+
+    Plain `os.read` calls, a whole .eml in one: for the many small files of a Maildir
+    a buffered file object costs more than the read itself.
+    """
     try:
-        handle = open(path, "rb")  # noqa: SIM115 - closed below, also when the generator stops
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         yield Item(shown, error=_describe(exc))
         return
     try:
-        head = handle.read(5)
-        handle.seek(0)
-        if head == b"From ":
-            yield from _mbox_messages(handle, shown)
+        size = _size(fd)
+        asked = min(size + 1, _FIRST_READ) if size else _FIRST_READ
+        first = os.read(fd, asked)
+        if first.startswith(b"From "):  # an mbox: streamed message by message
+            os.lseek(fd, 0, os.SEEK_SET)
+            with open(fd, "rb", closefd=False) as handle:
+                yield from _mbox_messages(handle, shown)
             return
-        data = _read_bounded(handle)
+        data = _read_rest(fd, first, asked, size)
         if len(data) > MAX_MESSAGE_BYTES:
             yield Item(shown, error=_too_large())
         elif not data.strip():
@@ -112,26 +119,41 @@ def iter_messages(path: str, shown: str) -> Iterator[Item]:
     except OSError as exc:
         yield Item(shown, error=_describe(exc))
     finally:
-        handle.close()
+        os.close(fd)
 
 
-def _read_bounded(handle: IO[bytes]) -> bytes:
-    """The file's bytes, at most one past the limit.
+#: The first read of a file: enough to hold most .eml files whole.
+_FIRST_READ = 1 << 16
 
-    Asks for the file's own size when it is known: ``read(limit)`` would allocate a
-    buffer of the whole limit (50 MB) for every small .eml.
-    """
-    limit = MAX_MESSAGE_BYTES + 1
+
+def _size(fd: int) -> int:
+    """The file's size, 0 when unknown (a pipe, /proc) or beyond the message limit."""
     try:
-        size = os.fstat(handle.fileno()).st_size
-    except (OSError, AttributeError, ValueError):
-        size = 0
-    if not 0 < size < limit:
-        return handle.read(limit)  # unknown size (a pipe) or already too large
-    data = handle.read(size + 1)
-    if len(data) > size:  # grew while we read: take the rest up to the limit
-        data += handle.read(limit - len(data))
-    return data
+        size = os.fstat(fd).st_size
+    except OSError:
+        return 0
+    return size if 0 < size <= MAX_MESSAGE_BYTES else 0
+
+
+def _read_rest(fd: int, first: bytes, asked: int, size: int) -> bytes:
+    """The whole file from its `first` read, at most one byte past the message limit.
+
+    A file of known size was asked for one byte more than it holds: a short read is
+    its end (one read for a small .eml, never a buffer of the whole 50 MB limit); a
+    file that grew meanwhile, or one of unknown size, is read on to its end.
+    """
+    if size and len(first) < asked:
+        return first
+    limit = MAX_MESSAGE_BYTES + 1
+    chunks = [first]
+    total = len(first)
+    while first and total < limit:
+        chunk = os.read(fd, min(1 << 20, limit - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
 
 
 def split_mbox(handle: IO[bytes]) -> Iterator[bytes | None]:

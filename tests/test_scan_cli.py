@@ -6,6 +6,8 @@ import csv
 import importlib
 import io
 import json
+import os
+import threading
 import tracemalloc
 from pathlib import Path
 
@@ -250,3 +252,35 @@ def test_a_report_cut_at_the_recipient_limit_is_noted_on_stderr(
         "smtpbot: a.eml: note: Only the first 1 recipients are reported; 1 more was left out "
         "(limit MAX_RECIPIENTS).\n"
     )
+
+
+def test_files_are_read_whole_whatever_their_size(tmp_path: Path) -> None:
+    """One read for a small .eml; a larger one, or one that is not a plain file, in pieces."""
+    small = tmp_path / "small.eml"
+    small.write_bytes(BOUNCE)
+    large = tmp_path / "large.eml"
+    large.write_bytes(BOUNCE + b"x" * 300_000 + b"\n")
+    for path in (small, large):
+        items = list(scanfiles.iter_messages(str(path), path.name))
+        assert [item.raw for item in items] == [path.read_bytes()]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_named_pipe_is_read_to_its_end(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.eml"
+    os.mkfifo(fifo)
+    data = BOUNCE + b"y" * 200_000 + b"\n"
+
+    def feed() -> None:
+        with fifo.open("wb") as handle:
+            for start in range(0, len(data), 4096):
+                handle.write(data[start : start + 4096])
+                handle.flush()
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    try:
+        items = list(scanfiles.iter_messages(str(fifo), "pipe.eml"))
+    finally:
+        writer.join()
+    assert [item.raw for item in items] == [data]
