@@ -186,3 +186,49 @@ def test_an_unfolded_diagnostic_stays_in_its_block() -> None:
     status = BounceMessage(_DSN).delivery_status or ""
     assert "550-Please turn on SMTP Authentication\n550 relay not permitted\n" in status
     assert "\n\n550 relay" not in status
+
+
+def _stdlib_params(value: str) -> Any:
+    msg = Message()
+    msg._headers = [("Content-Type", value)]  # type: ignore[attr-defined]
+    return Message._get_params_preserve(msg, None, "content-type")  # type: ignore[attr-defined]
+
+
+def test_corpus_parameters_are_the_stdlib_ones() -> None:
+    """Content-Type and Content-Disposition parameters of every part, plain or not."""
+    emails = sorted((CORPUS / "emails").rglob("*.eml"))
+    if not emails:
+        pytest.skip("shared corpus not available")
+    plain = 0
+    for path in emails:
+        for part in mime.parse(path.read_bytes()).walk():
+            for header in ("content-type", "content-disposition", "x-absent"):
+                value = part.get(header)
+                plain += isinstance(value, str) and mime._is_plain(value)
+                expected = Message._get_params_preserve(part, None, header)  # type: ignore[attr-defined]
+                assert part._get_params_preserve(None, header) == expected  # type: ignore[attr-defined]
+                assert part.get_params(header=header) == Message.get_params(part, header=header)
+    assert plain > 1000  # the fast path is what the corpus takes
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet=list('aZ/-.; \t\r\n=<>"\\*\x1c\x0bé'), max_size=30))
+def test_plain_parameters_match_the_stdlib(value: str) -> None:
+    if mime._is_plain(value):
+        assert mime._plain_params(value) == _stdlib_params(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        'multipart/report; report-type=delivery-status;\n\tboundary="a;b=c"',
+        'text/plain; charset="utf-8"; name=<x.txt>; format=flowed;',
+        'text/plain; charset=""; x="a"b"; y="; z=1',
+        "TEXT/PLAIN ; Charset = US-ASCII ;; ;=v; bare",
+        "",
+        ";",
+    ],
+)
+def test_plain_parameter_quirks(value: str) -> None:
+    assert mime._is_plain(value)
+    assert mime._plain_params(value) == _stdlib_params(value)
