@@ -6,19 +6,25 @@ asks the ones whose cheap `sniff` accepts the message first, then every other on
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.core.mail.message import BounceMessage
 from bot.core.model import Evidence, OriginalMessage
 
 
-@dataclass(slots=True)
 class Parsed:
-    """What a detector read from a message: per-recipient evidence and the original message."""
+    """What a detector read from a message: per-recipient evidence and the original message.
 
-    evidence: list[Evidence] = field(default_factory=list)
-    original: OriginalMessage | None = None
+    A plain class: a dataclass costs half a millisecond of every run's start-up.
+    """
+
+    __slots__ = ("evidence", "original")
+
+    def __init__(
+        self, evidence: list[Evidence] | None = None, original: OriginalMessage | None = None
+    ) -> None:
+        self.evidence: list[Evidence] = [] if evidence is None else evidence
+        self.original = original
 
 
 class Detector(Protocol):
