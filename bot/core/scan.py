@@ -76,25 +76,48 @@ def warm_up() -> None:
 
 def detect(msg: BounceMessage) -> tuple[str, Parsed] | None:
     """The first detector's name and evidence, sniffed ones first; None when none matched."""
-    every = detectors()
     sniffed: list[Detector] = []
-    for detector in every:
+    for detector in _sniffing():
         try:
-            if detector.order < LAST_RESORT and detector.sniff(msg):
+            if detector.sniff(msg):
                 sniffed.append(detector)
         except Exception:
             continue
-    tried: set[int] = set()
-    for detector in (*sniffed, *every):
-        if id(detector) in tried:
-            continue
-        tried.add(id(detector))
-        try:
-            parsed = detector.parse(msg)
-        except Exception:  # a broken format module must not break the scan
-            continue
-        if parsed is not None and parsed.evidence:
-            return detector.name, parsed
+    for detector in sniffed:
+        found = _parse(detector, msg)
+        if found is not None:
+            return found
+    tried = {id(detector) for detector in sniffed}
+    for detector in detectors():
+        if id(detector) not in tried:
+            found = _parse(detector, msg)
+            if found is not None:
+                return found
+    return None
+
+
+#: `detectors()` as last seen, and those of them whose sniff may promote them.
+_SNIFFING: list[tuple[Detector, ...]] = [(), ()]
+
+
+def _sniffing() -> tuple[Detector, ...]:
+    """The detectors whose sniff may promote them (all but the last resorts), in order.
+
+    Worked out again only when `detectors()` gives another tuple (a test's stand-in).
+    """
+    every = detectors()
+    if _SNIFFING[0] is not every:
+        _SNIFFING[:] = [every, tuple(d for d in every if d.order < LAST_RESORT)]
+    return _SNIFFING[1]
+
+
+def _parse(detector: Detector, msg: BounceMessage) -> tuple[str, Parsed] | None:
+    try:
+        parsed = detector.parse(msg)
+    except Exception:  # a broken format module must not break the scan
+        return None
+    if parsed is not None and parsed.evidence:
+        return detector.name, parsed
     return None
 
 

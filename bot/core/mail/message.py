@@ -185,11 +185,20 @@ class BounceMessage:
         return cls(text.encode("utf-8", errors="surrogateescape"))
 
     def header(self, name: str) -> str | None:
-        """First value of a header, decoded and unfolded."""
+        """First value of a header, decoded and unfolded (once per name: sniffs share them)."""
+        decoded = self._decoded
+        if name in decoded:
+            return decoded[name]
         try:
-            return decode_header(self.msg.get(name))
+            value = decode_header(self.msg.get(name))
         except Exception:
-            return None
+            value = None
+        decoded[name] = value
+        return value
+
+    @cached_property
+    def _decoded(self) -> dict[str, str | None]:
+        return {}
 
     def headers(self, name: str) -> list[str]:
         return [decode_header(v) or "" for v in (self.msg.get_all(name) or [])]
