@@ -89,14 +89,15 @@ def iter_files(paths: Iterable[str]) -> Iterator[tuple[str, str]]:
             prefix = os.path.join(arg, "")
             for root, dirs, files in os.walk(arg):
                 dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "tmp")
+                base = os.path.join(root, "")  # what os.path.join(root, name) puts first
+                # The walk's names under `arg` are its path relative to it (what
+                # os.path.relpath computes, at a fraction of the cost).
+                shown = base[len(prefix):] if base.startswith(prefix) else None
                 for name in sorted(files):
                     if name.startswith("."):
                         continue
-                    full = os.path.join(root, name)
-                    # The walk's names under `arg` are its path relative to it (what
-                    # os.path.relpath computes, at a fraction of the cost).
-                    shown = full[len(prefix):] if full.startswith(prefix) else None
-                    yield full, shown or os.path.relpath(full, arg)
+                    full = base + name
+                    yield full, os.path.relpath(full, arg) if shown is None else shown + name
         else:
             yield arg, arg
 
