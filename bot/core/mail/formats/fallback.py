@@ -33,7 +33,6 @@ from bot.core.mail.common import (
 from bot.core.mail.detector import Parsed
 from bot.core.mail.message import BounceMessage
 from bot.core.model import Evidence
-from bot.core.replytext import find_command
 
 #: Reports are short; beyond this the text is a returned message or junk.
 _MAX_REPORT = MAX_REPORT_CHARS
@@ -112,6 +111,10 @@ class Fallback:
         lines = report.splitlines()
         shared = _shared_reply(lines, {line for _, line in recipients})
         evidence: list[Evidence] = []
+        # Imported here: the reply-text tables cost ~3 ms of start-up, and this last
+        # resort reads few of the messages of a scan.
+        from bot.core.replytext import find_command
+
         starts = [max(line, 0) for _, line in recipients] + [len(lines)]
         for index, (address, line_no) in enumerate(recipients):
             own = _own_text(lines, line_no, starts[index + 1], address) if line_no >= 0 else ""
