@@ -29,7 +29,6 @@ newer versions adds Status and Remote-MTA.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from bot.core.limits import MAX_RECIPIENTS
 from bot.core.mail.common import (
@@ -74,13 +73,19 @@ _OWN_REPLY = re.compile(r"^[45]\d\d[ \-]\S")
 _CONTINUATION = re.compile(r"[245]\d\d-")
 
 
-@dataclass(slots=True)
 class _Reply:
-    text: str
-    command: str | None
-    host: str | None
-    claimed: bool = False
-    pipelined: bool = False
+    """One remote reply of the transcript (a plain class: a dataclass costs start-up)."""
+
+    __slots__ = ("claimed", "command", "host", "pipelined", "text")
+
+    def __init__(
+        self, text: str, command: str | None, host: str | None, *, pipelined: bool = False
+    ) -> None:
+        self.text = text
+        self.command = command
+        self.host = host
+        self.claimed = False
+        self.pipelined = pipelined
 
 
 class Sendmail:
