@@ -5,7 +5,8 @@ shares the parent's imported modules and compiled data (copy-on-write), so start
 costs about a millisecond where a fresh interpreter would import everything again.
 Each child writes its job's bytes to an anonymous file and exits without running any
 of the parent's clean-up; a child that fails or is killed yields None, and the caller
-does that job itself. POSIX only (`available()` says whether fork exists).
+does that job itself. `Tickets` hands out work numbers to parent and children alike,
+whoever is free first. POSIX only (`available()` says whether fork exists).
 """
 
 from __future__ import annotations
