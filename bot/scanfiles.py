@@ -421,10 +421,11 @@ def _scan_files(
 PARALLEL_MIN_FILES = 64
 #: Never more workers than this, whatever the CPU count.
 MAX_JOBS = 8
-#: A shared run is cut into chunks of about this many files ...
-CHUNK_FILES = 16
-#: ... but into no more than this many chunks per worker.
-MAX_CHUNKS_PER_JOB = 32
+#: A shared run's chunks shrink as the run goes (guided self-scheduling): each takes
+#: this share of the files left per process, ...
+CHUNK_SHARE = 4
+#: ... and no fewer files than this.
+MIN_CHUNK_FILES = 4
 def _jobs(files: int) -> int:
     """How many processes should share a run over `files` files."""
     if files < PARALLEL_MIN_FILES or not forked.available():
@@ -454,8 +455,23 @@ def _shares(files: list[tuple[str, str]], count: int) -> list[list[tuple[str, st
     return [share for share in shares if share]
 
 
-def _chunk_count(files: int, jobs: int) -> int:
-    return max(jobs, min(files // CHUNK_FILES, jobs * MAX_CHUNKS_PER_JOB, forked.Tickets.MAX))
+def _chunks(files: list[tuple[str, str]], jobs: int) -> list[list[tuple[str, str]]]:
+    """`files` cut into contiguous chunks for `jobs` processes taking them in turn.
+
+    Large chunks first (few hand-overs), small ones last: the process that takes the
+    last chunk finishes soon after the others, instead of up to a whole chunk later.
+    A run too large for `forked.Tickets` is cut into as many equal chunks as it holds.
+    """
+    chunks = []
+    start = 0
+    while start < len(files):
+        left = len(files) - start
+        size = max(MIN_CHUNK_FILES, -(-left // (CHUNK_SHARE * jobs)))
+        chunks.append(files[start : start + size])
+        start += size
+    if len(chunks) > forked.Tickets.MAX:
+        return _shares(files, forked.Tickets.MAX)
+    return chunks
 
 
 #: What scanning one chunk gives back: stdout text, stderr text, any failure, counts.
@@ -471,7 +487,7 @@ def _scan_shared(files: list[tuple[str, str]], fmt: Format, jobs: int, summary: 
     every chunk before it is done; a chunk whose worker died is scanned here.
     """
     warm_up()  # loaded once here, shared by the workers (copy-on-write)
-    chunks = _shares(files, _chunk_count(len(files), jobs))
+    chunks = _chunks(files, jobs)
     sys.stdout.flush()
     sys.stderr.flush()
     tickets = forked.Tickets(len(chunks))

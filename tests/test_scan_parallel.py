@@ -151,3 +151,15 @@ def test_tickets_hand_each_number_to_exactly_one_process() -> None:
     assert tickets.take() is None
     with pytest.raises(ValueError):
         forked.Tickets(forked.Tickets.MAX + 1)
+
+
+@pytest.mark.parametrize(("count", "jobs"), [(64, 2), (535, 2), (5_000, 3), (1_000_000, 8)])
+def test_chunks_shrink_cover_every_file_and_fit_the_queue(count: int, jobs: int) -> None:
+    files = [(f"/m/{index}", str(index)) for index in range(count)]
+    chunks = scanfiles._chunks(files, jobs)
+    assert [entry for chunk in chunks for entry in chunk] == files
+    assert 1 < len(chunks) <= forked.Tickets.MAX
+    sizes = [len(chunk) for chunk in chunks]
+    if len(set(sizes)) > 2:  # guided: large first, small last (else equal shares)
+        assert sizes == sorted(sizes, reverse=True)
+        assert sizes[-1] <= scanfiles.MIN_CHUNK_FILES < sizes[0]
