@@ -75,19 +75,23 @@ def warm_up() -> None:
 
 
 def detect(msg: BounceMessage) -> tuple[str, Parsed] | None:
-    """The first detector's name and evidence, sniffed ones first; None when none matched."""
-    sniffed: list[Detector] = []
+    """The first detector's name and evidence, sniffed ones first; None when none matched.
+
+    Each sniffed detector parses as soon as its sniff says yes: the parses run in the
+    same order as if every sniff were asked first, and the sniffs after the one that
+    reads the message (most of the 40, usually) are never asked.
+    """
+    tried: set[int] = set()
     for detector in _sniffing():
         try:
-            if detector.sniff(msg):
-                sniffed.append(detector)
+            promoted = detector.sniff(msg)
         except Exception:
             continue
-    for detector in sniffed:
-        found = _parse(detector, msg)
-        if found is not None:
-            return found
-    tried = {id(detector) for detector in sniffed}
+        if promoted:
+            tried.add(id(detector))
+            found = _parse(detector, msg)
+            if found is not None:
+                return found
     for detector in detectors():
         if id(detector) not in tried:
             found = _parse(detector, msg)
