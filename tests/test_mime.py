@@ -232,3 +232,30 @@ def test_plain_parameters_match_the_stdlib(value: str) -> None:
 def test_plain_parameter_quirks(value: str) -> None:
     assert mime._is_plain(value)
     assert mime._plain_params(value) == _stdlib_params(value)
+
+
+def test_corpus_items_and_payloads_are_the_stdlib_ones() -> None:
+    """`Part`'s shortcuts for plain ASCII give what `Message`'s own methods give."""
+    emails = sorted((CORPUS / "emails").rglob("*.eml"))
+    if not emails:
+        pytest.skip("shared corpus not available")
+    for path in emails:
+        for part in mime.parse(path.read_bytes()).walk():
+            assert part.items() == Message.items(part)
+            assert part.values() == Message.values(part)
+            assert part.get_payload() == Message.get_payload(part)
+            assert part.get_payload(decode=True) == Message.get_payload(part, decode=True)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"Subject: caf\xc3\xa9\nX: plain\n\nbody caf\xc3\xa9\n",
+        b"Subject: x\nContent-Type: text/plain; charset=latin-1\n\nbody \xe9\n",
+        b"Subject: x\n\nascii body\n",
+    ],
+)
+def test_eight_bit_headers_and_payloads_still_go_through_the_stdlib(raw: bytes) -> None:
+    part = mime.parse(raw)
+    assert part.items() == Message.items(part)
+    assert part.get_payload() == Message.get_payload(part)

@@ -13,7 +13,8 @@ anything that raises here.
 
 `Part` also indexes its header fields by lower-cased name on first lookup: the
 detectors' sniffs ask each message for dozens of fields, and `Message.get` scans the
-whole list every time.
+whole list every time. Plain ASCII header values and payloads skip the stdlib's check
+for surrogate escapes (which encodes the text each time): they cannot hold any.
 """
 
 from __future__ import annotations
@@ -98,6 +99,28 @@ class Part(Message):
             value if isinstance(value, str) and value.isascii() else fetch(key, value)
             for key, value in found
         ]
+
+    def items(self) -> list[tuple[str, Any]]:
+        fetch = self.policy.header_fetch_parse
+        return [
+            (key, value if isinstance(value, str) and value.isascii() else fetch(key, value))
+            for key, value in self._headers
+        ]
+
+    def values(self) -> list[Any]:
+        return [value for _, value in self.items()]
+
+    def get_payload(self, i: Any = None, decode: bool = False) -> Any:
+        """`Message.get_payload`, without its check for surrogates in plain ASCII text.
+
+        That check encodes the whole payload on every call (the detectors ask for the
+        bodies of delivery-status blocks and returned messages again and again).
+        """
+        if i is None and not decode:
+            payload = self._payload
+            if isinstance(payload, list) or (isinstance(payload, str) and payload.isascii()):
+                return payload
+        return super().get_payload(i, decode)  # type: ignore[call-overload]
 
     def get_content_type(self) -> str:
         ctype = self._ctype
