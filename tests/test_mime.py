@@ -208,6 +208,11 @@ def test_corpus_parameters_are_the_stdlib_ones() -> None:
                 expected = Message._get_params_preserve(part, None, header)  # type: ignore[attr-defined]
                 assert part._get_params_preserve(None, header) == expected  # type: ignore[attr-defined]
                 assert part.get_params(header=header) == Message.get_params(part, header=header)
+                for param in ("charset", "boundary", "report-type", "name", "filename", "x"):
+                    for unquote in (True, False):
+                        assert part.get_param(param, "-", header, unquote) == Message.get_param(
+                            part, param, "-", header, unquote
+                        )
     assert plain > 1000  # the fast path is what the corpus takes
 
 
@@ -259,3 +264,16 @@ def test_eight_bit_headers_and_payloads_still_go_through_the_stdlib(raw: bytes) 
     part = mime.parse(raw)
     assert part.items() == Message.items(part)
     assert part.get_payload() == Message.get_payload(part)
+
+
+def test_rfc2231_parameters_read_as_the_stdlib_reads_them() -> None:
+    raw = (
+        b"Content-Type: text/plain; charset*=utf-8''%e2%82%ac; name*0=\"a b\"; name*1=c;\n"
+        b" title*=us-ascii'en'This%20is%20%2A%2A%2Afun%2A%2A%2A\n\nbody\n"
+    )
+    part = mime.parse(raw)
+    for param in ("charset", "name", "title", "missing"):
+        for unquote in (True, False):
+            expected = Message.get_param(part, param, None, "content-type", unquote)
+            assert part.get_param(param, None, "content-type", unquote) == expected
+    assert part.get_content_charset() == Message.get_content_charset(part)

@@ -20,6 +20,7 @@ for surrogate escapes (which encodes the text each time): they cannot hold any.
 from __future__ import annotations
 
 import email
+import email.utils
 import re
 from email.message import Message
 from typing import Any
@@ -55,7 +56,7 @@ class Part(Message):
     _payload: Any
     _index: dict[str, list[tuple[str, Any]]] | None = None
     _ctype: str | None = None
-    _params: dict[str, Any] | None = None
+    _params: dict[str, list[tuple[str, Any]] | None] | None = None
 
     def _fields(self) -> dict[str, list[tuple[str, Any]]]:
         index = self._index
@@ -129,6 +130,11 @@ class Part(Message):
         return ctype
 
     def _get_params_preserve(self, failobj: Any, header: str) -> Any:
+        found = self._cached_params(header)
+        return failobj if found is None else list(found)
+
+    def _cached_params(self, header: str) -> list[tuple[str, Any]] | None:
+        """The header's parameters as ``Message._get_params_preserve`` gives them, once."""
         params = self._params
         if params is None:
             params = self._params = {}
@@ -141,8 +147,24 @@ class Part(Message):
                 missing = object()
                 found = super()._get_params_preserve(missing, header)  # type: ignore[misc]
                 params[key] = None if found is missing else found
-        found = params[key]
-        return failobj if found is None else list(found)
+        return params[key]
+
+    def get_param(
+        self, param: str, failobj: Any = None, header: str = "content-type", unquote: bool = True
+    ) -> Any:
+        """`Message.get_param` over the cached parameters (no copy of them per call)."""
+        found = self._cached_params(header)
+        if found is None:
+            return failobj
+        wanted = param.lower()
+        for name, value in found:
+            if name.lower() == wanted:
+                if not unquote:
+                    return value
+                if isinstance(value, tuple):  # RFC 2231: (charset, language, text)
+                    return value[0], value[1], email.utils.unquote(value[2])
+                return email.utils.unquote(value)
+        return failobj
 
     # Mutations: drop the caches (the stdlib methods then do the real work).
     def set_default_type(self, ctype: str) -> None:
