@@ -363,18 +363,23 @@ def _parse(
 
 def _content_type(msg: Part) -> str:
     """`Message.get_content_type` without building the header index (often never used)."""
-    headers = msg._headers
-    try:
-        at = [key.lower() for key, _ in headers].index("content-type")
-    except ValueError:
+    value = _first_content_type(msg._headers)
+    if value is None:
         msg._ctype = msg.get_default_type()
         return msg._ctype
-    value = headers[at][1]
     if not value.isascii():
         return msg.get_content_type()
     ctype = value.partition(";")[0].strip().lower()
     msg._ctype = ctype if ctype.count("/") == 1 else "text/plain"
     return msg._ctype
+
+
+def _first_content_type(headers: list[tuple[str, Any]]) -> Any:
+    """The first Content-Type field's value, as `Message.get` finds it; None if none."""
+    for key, value in headers:
+        if len(key) == 12 and key.lower() == "content-type":
+            return value
+    return None
 
 
 def _delivery_status(
