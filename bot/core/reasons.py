@@ -157,14 +157,14 @@ _FOLD: Final = bytes(
 )
 
 
-def _shortest_first(phrases: list[str]) -> tuple[str, ...]:
+def _minimal_phrases(phrases: list[str]) -> tuple[str, ...]:
     """`phrases` without those holding another of them (``permanently`` holds
     ``permanent``): the shorter one is found wherever the longer one is."""
     return tuple(p for p in phrases if not any(o != p and o in p for o in phrases))
 
 
-_TEMPORARY: Final = _shortest_first(_DATA["temporary"])
-_PERMANENT: Final = _shortest_first(_DATA["permanent"])
+_TEMPORARY: Final = _minimal_phrases(_DATA["temporary"])
+_PERMANENT: Final = _minimal_phrases(_DATA["permanent"])
 _COMMAND: Final[dict[str, str]] = dict(_DATA.get("command", {}))
 _NEVER_HEALS: Final = frozenset(_DATA.get("never_heals", ()))
 _STATUS_FIRST: Final = frozenset(_DATA.get("status_first", ()))
