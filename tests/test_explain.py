@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sys
+import importlib
 import time
 
 import pytest
@@ -361,7 +361,7 @@ def test_whole_email_goes_to_scan(monkeypatch: pytest.MonkeyPatch) -> None:
         seen.append(raw)
         return Report(bounce=True, source_format="fake")
 
-    monkeypatch.setattr(sys.modules["bot.core.scan"], "scan", fake_scan)
+    monkeypatch.setattr(importlib.import_module("bot.core.scan"), "scan", fake_scan)
     text = (
         "From: MAILER-DAEMON@example.org\nSubject: Undelivered Mail\n"
         "Content-Type: text/plain\n\nhi\n"
