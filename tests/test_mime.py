@@ -8,6 +8,7 @@ hand-written quirks of the feed parser, and on generated MIME structures.
 from __future__ import annotations
 
 import email
+import re
 from email.message import Message
 from typing import Any
 
@@ -121,6 +122,22 @@ def test_generated_structures_match_the_stdlib(lines: list[str], crlf: bool) -> 
     if crlf:
         text = text.replace("\r\n", "\n").replace("\n", "\r\n")
     assert_same(text.encode("latin-1"))
+
+
+#: The header patterns as written before they were made possessive.
+_PLAIN_FIELDS = re.compile(r"(?:[\041-\071\073-\176]+:[^\n]*\n(?:[ \t][^\n]*\n)*)*")
+_PLAIN_FIELD_LF = re.compile(r"([\041-\071\073-\176]+):[ \t]*(.*(?:\n[ \t].*)*)\n")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=list("Ab:- \t\n\r\x0b\x85\u2028é"), max_size=60))
+def test_possessive_header_patterns_match_as_the_plain_ones(text: str) -> None:
+    run = mime._FIELDS.match(text)
+    plain = _PLAIN_FIELDS.match(text)
+    assert run is not None and plain is not None and run.end() == plain.end()
+    assert mime._FIELD_LF.findall(text, 0, run.end()) == _PLAIN_FIELD_LF.findall(
+        text, 0, run.end()
+    )
 
 
 def test_header_index_follows_edits() -> None:
