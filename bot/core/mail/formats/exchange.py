@@ -43,7 +43,14 @@ from bot.core.mail.common import (
     strip_address,
 )
 from bot.core.mail.detector import Parsed
-from bot.core.mail.formats._mta import MAX_REPORT, dsn_of, finish, may_hold, merge
+from bot.core.mail.formats._mta import (
+    MAX_REPORT,
+    dsn_of,
+    finish,
+    lower_body,
+    may_hold,
+    merge,
+)
 from bot.core.mail.formats._vendor import own_reason
 from bot.core.mail.message import BounceMessage
 from bot.core.model import Evidence
@@ -83,6 +90,17 @@ _MARKER_WORDS = (
     "diagnostic information for administrators", "resolver.", "remote server returned",
     "delivery has failed to these recipients", "couldn't be delivered", "#smtp#", "returned '",
 )
+#: `_MARKERS` for lower-cased ASCII text: compared without case folding, ~3x faster.
+_MARKERS_LOWER = re.compile(
+    r"diagnostic information for administrators|resolver\.|remote server returned|"
+    r"delivery has failed to these recipients|your message to \S+ couldn't be delivered|"
+    r"#smtp#|\breturned '[245]\d\d "
+)
+#: What `_DELAYED` matches, lowercase: in lower-cased ASCII text a plain ``in`` finds it.
+_DELAYED_WORDS = (
+    "delivery is delayed to these recipients", "hasn't been delivered yet",
+    "will continue to be attempted", "will continue to try",
+)
 _HEADERS_START = re.compile(r"^(?:Received|Return-Path|DKIM-Signature|ARC-Seal):", re.IGNORECASE)
 _HTML = re.compile(r"^[ \t]*<(?:!DOCTYPE|html)", re.IGNORECASE | re.MULTILINE)
 _HOSTNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-]{0,250}\.[A-Za-z]{2,63}\.?$")
@@ -115,7 +133,7 @@ class Exchange:
         if not may_hold(msg, _MARKER_WORDS):
             return None
         body = msg.body[:MAX_REPORT]
-        if _MARKERS.search(body) is None:
+        if not _has_markers(msg, body):
             return None
         report, tail = split_returned(_unquote(body))
         html = _HTML.search(report)
@@ -124,7 +142,7 @@ class Exchange:
         evidence = _admin(report) or _newer(report) or _human(report)
         if not evidence:
             return None
-        if _DELAYED.search(report) is not None:
+        if _delayed(report):
             for ev in evidence:
                 ev.action = ev.action or "delayed"
         evidence = merge(evidence, dsn_of(msg))
@@ -134,6 +152,26 @@ class Exchange:
                 ev.reason = own_reason("exchange.own", ev.diagnostic)
             finish(ev)
         return Parsed(evidence=evidence, original=original_from_headers(msg.returned or tail))
+
+
+def _has_markers(msg: BounceMessage, body: str) -> bool:
+    """Whether `_MARKERS` matches `body` (the start of ``msg.body``).
+
+    An ASCII body is searched in its lower-cased copy (`lower_body`, made once per
+    message): for ASCII text, case folding and lower-casing agree.
+    """
+    lowered = lower_body(msg)
+    if lowered is not None and body.isascii():
+        return _MARKERS_LOWER.search(lowered, 0, len(body)) is not None
+    return _MARKERS.search(body) is not None
+
+
+def _delayed(report: str) -> bool:
+    """Whether `_DELAYED` matches `report`."""
+    if report.isascii():
+        lowered = report.lower()
+        return any(words in lowered for words in _DELAYED_WORDS)
+    return _DELAYED.search(report) is not None
 
 
 def _unquote(text: str) -> str:

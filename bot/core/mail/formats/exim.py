@@ -52,6 +52,9 @@ _ANCHOR = re.compile(
     r"incorrectly[ \t]+constructed:",
     re.IGNORECASE,
 )
+#: `_ANCHOR` (written in lowercase) for lower-cased ASCII text: compared without case
+#: folding, several times faster.
+_ANCHOR_LOWER = re.compile(_ANCHOR.pattern)
 _DELAYED = re.compile(r"has[ \t]+not[ \t]+yet[ \t]+been[ \t]+delivered", re.IGNORECASE)
 #: Lines that end the recipient blocks.
 _STOP = re.compile(
@@ -94,13 +97,13 @@ class Exim:
 
     def parse(self, msg: BounceMessage) -> Parsed | None:
         report, tail = split_report(msg)
-        anchor = _ANCHOR.search(report)
+        anchor = _anchor(report)
         if anchor is None:
             return None
-        line_end = report.find("\n", anchor.end())
+        line_end = report.find("\n", anchor[1])
         blocks = _blocks(report[line_end + 1 :] if line_end >= 0 else "")
         failed = [a for v in msg.headers("X-Failed-Recipients") for a in find_addresses(v)]
-        action = "delayed" if _DELAYED.search(anchor.group(0)) else "failed"
+        action = "delayed" if _DELAYED.search(report[anchor[0] : anchor[1]]) else "failed"
         generated = _generated_text(report)
         evidence: list[Evidence] = []
         seen: set[str] = set()
@@ -116,6 +119,17 @@ class Exim:
             return None
         evidence = merge(evidence, dsn_of(msg))
         return Parsed(evidence=evidence, original=original_from_headers(msg.returned or tail))
+
+
+def _anchor(report: str) -> tuple[int, int] | None:
+    """(start, end) of the first `_ANCHOR` match in `report`, None if there is none.
+
+    ASCII text is searched lower-cased: for it, case folding and lower-casing agree,
+    and lower-casing keeps every offset.
+    """
+    ascii = report.isascii()
+    match = _ANCHOR_LOWER.search(report.lower()) if ascii else _ANCHOR.search(report)
+    return None if match is None else match.span()
 
 
 def _blocks(text: str) -> list[tuple[str, list[str]]]:

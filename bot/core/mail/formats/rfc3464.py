@@ -205,6 +205,11 @@ def reply_near(text: str, recipient: str) -> str | None:
 
 
 _TRANSCRIPT_REPLY = re.compile(r"^[ \t]*(?:<<<[ \t]*)?([245]\d\d[ \-][^\n]{3,})$", re.MULTILINE)
+#: `_TRANSCRIPT_REPLY` from the line break before a line, for a text given one in front:
+#: the engine then jumps from line break to line break instead of trying every offset.
+_REPLY_AFTER_BREAK = re.compile(
+    r"\n[ \t]*(?:<<<[ \t]*)?([245]\d\d[ \-][^\n]{3,})$", re.MULTILINE
+)
 
 
 def _lone_reply(text: str) -> str | None:
@@ -213,7 +218,7 @@ def _lone_reply(text: str) -> str | None:
     Used for a single recipient whose address the text does not repeat (an alias or
     a pipe was expanded); the last reply is the one that ended the attempt.
     """
-    found = _TRANSCRIPT_REPLY.findall(text[:_MAX_SCAN])
+    found = _REPLY_AFTER_BREAK.findall("\n" + text[:_MAX_SCAN])
     return normalize_space(found[-1]) if found else None
 
 

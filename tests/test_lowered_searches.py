@@ -1,0 +1,59 @@
+"""Searches that a format runs on lower-cased ASCII text find what their regexes find.
+
+Some formats search an ASCII text lower-cased, without case folding (several times
+faster), or anchored on line breaks; each shortcut must give the same answer (and,
+where the caller uses it, the same span) as the regex it stands for, on any text.
+"""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.core.mail.formats import exchange, exim, rfc3464
+from bot.core.mail.message import BounceMessage
+
+#: Pieces of the phrases these regexes look for, in mixed case, with neighbours that
+#: make partial, split or differently spaced copies of them.
+_PIECES = st.sampled_from([
+    "Diagnostic information for administrators", "RESOLVER.", "Remote Server returned",
+    "Delivery has failed to these recipients", "Your message to ", "a@b.example",
+    " couldn't be delivered", "#SMTP#", "returned '550 ", "returned '", "x", "\n", " ",
+    "\t", "Address", "addresses", "address(es)", " failed:", "  to which the message has",
+    " not yet been delivered is:", "Incorrectly constructed:", "hasn't been delivered yet",
+    "Delivery is delayed to these recipients", "will continue to be attempted",
+    "Will Continue To Try", "550 5.1.1 unknown", "<<< 421-busy", "  250 ok", "5xx no",
+    "\u017f", "K", "\u212a", "é",
+])
+_TEXTS = st.lists(_PIECES, max_size=30).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_TEXTS)
+def test_exchange_markers(text: str) -> None:
+    msg = BounceMessage.from_text(f"Subject: s\n\n{text}")
+    body = msg.body
+    for cut in (len(body), len(body) // 2):
+        expected = exchange._MARKERS.search(body[:cut]) is not None
+        assert exchange._has_markers(msg, body[:cut]) is expected
+
+
+@settings(max_examples=400, deadline=None)
+@given(_TEXTS)
+def test_exchange_delayed(text: str) -> None:
+    assert exchange._delayed(text) is (exchange._DELAYED.search(text) is not None)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_TEXTS)
+def test_exim_anchor_span(text: str) -> None:
+    match = exim._ANCHOR.search(text)
+    assert exim._anchor(text) == (None if match is None else match.span())
+
+
+@settings(max_examples=400, deadline=None)
+@given(_TEXTS)
+def test_rfc3464_transcript_replies(text: str) -> None:
+    replies = rfc3464._TRANSCRIPT_REPLY.findall(text)
+    assert rfc3464._lone_reply(text) == (rfc3464.normalize_space(replies[-1]) if replies else None)
+    assert rfc3464._REPLY_AFTER_BREAK.findall("\n" + text) == replies
