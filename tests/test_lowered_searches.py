@@ -7,10 +7,13 @@ where the caller uses it, the same span) as the regex it stands for, on any text
 
 from __future__ import annotations
 
+import re
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.mail.formats import exchange, exim, rfc3464
+from bot.core.mail.formats import _mta, exchange, exim, postfix, qmail, rfc3464
 from bot.core.mail.message import BounceMessage
 
 #: Pieces of the phrases these regexes look for, in mixed case, with neighbours that
@@ -23,6 +26,10 @@ _PIECES = st.sampled_from([
     " not yet been delivered is:", "Incorrectly constructed:", "hasn't been delivered yet",
     "Delivery is delayed to these recipients", "will continue to be attempted",
     "Will Continue To Try", "550 5.1.1 unknown", "<<< 421-busy", "  250 ok", "5xx no",
+    "This is the qmail-send program at", "I'm afraid I wasn't able to deliver your message "
+    "to the following addresses", "Unable to deliver message to the following address(es)",
+    "This is the Postfix program at host", "  The Mail System ", "I'm sorry to have to "
+    "inform you that the message", "was successfully delivered to", "This is a WARNING only",
     "\u017f", "K", "\u212a", "é",
 ])
 _TEXTS = st.lists(_PIECES, max_size=30).map("".join)
@@ -57,3 +64,21 @@ def test_rfc3464_transcript_replies(text: str) -> None:
     replies = rfc3464._TRANSCRIPT_REPLY.findall(text)
     assert rfc3464._lone_reply(text) == (rfc3464.normalize_space(replies[-1]) if replies else None)
     assert rfc3464._REPLY_AFTER_BREAK.findall("\n" + text) == replies
+
+
+@settings(max_examples=400, deadline=None)
+@given(_TEXTS)
+def test_folded_searches_of_postfix_and_qmail(text: str) -> None:
+    for folded, twin in (
+        (qmail._INTRO, qmail._INTRO_LOWER),
+        (postfix._INTRO, postfix._INTRO_LOWER),
+        (postfix._DELIVERED, postfix._DELIVERED_LOWER),
+        (postfix._WARNING, postfix._WARNING_LOWER),
+    ):
+        match = folded.search(text)
+        assert _mta.search_folded(text, folded, twin) == (None if match is None else match.span())
+
+
+def test_a_twin_is_refused_where_lower_casing_changes_an_escape() -> None:
+    with pytest.raises(ValueError):
+        _mta.lowercase_twin(re.compile(r"Reply:\S+", re.IGNORECASE))

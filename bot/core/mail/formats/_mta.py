@@ -105,6 +105,30 @@ def received(msg: BounceMessage, limit: int = MAX_RECEIVED) -> str:
     return text
 
 
+def lowercase_twin(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """A case-insensitive `pattern` for lower-cased text: lower-cased, without IGNORECASE.
+
+    Refuses a pattern with an escape that lower-casing would change (``\\S``, ``\\W``,
+    ``\\A`` ...). Search with `search_folded`, which gives it only ASCII text.
+    """
+    if re.search(r"\\[A-Z]", pattern.pattern):
+        raise ValueError(f"lower-casing would change an escape of {pattern.pattern!r}")
+    return re.compile(pattern.pattern.lower(), pattern.flags & ~re.IGNORECASE)
+
+
+def search_folded(
+    text: str, folded: re.Pattern[str], twin: re.Pattern[str]
+) -> tuple[int, int] | None:
+    """Span of the first match of the case-insensitive `folded` in `text`, or None.
+
+    ASCII text (nearly every report) is searched lower-cased with `folded`'s
+    `lowercase_twin`: for it, case folding and lower-casing agree and keep every
+    offset, and a case-sensitive search runs several times faster.
+    """
+    match = twin.search(text.lower()) if text.isascii() else folded.search(text)
+    return None if match is None else match.span()
+
+
 def may_hold(msg: BounceMessage, needles: tuple[str, ...]) -> bool:
     """False only when no lowercase needle occurs in the body, case ignored.
 

@@ -35,9 +35,11 @@ from bot.core.mail.formats._mta import (
     dsn_of,
     finish,
     local_mailers,
+    lowercase_twin,
     merge,
     own_reason,
     reply_text,
+    search_folded,
     split_report,
 )
 from bot.core.mail.formats.rfc3464 import dsn_evidence
@@ -81,6 +83,9 @@ _CONNECT = re.compile(
 
 _DELIVERED = re.compile(r"was successfully delivered to", re.IGNORECASE)
 _WARNING = re.compile(r"THIS IS A WARNING ONLY", re.IGNORECASE)
+_INTRO_LOWER = lowercase_twin(_INTRO)
+_DELIVERED_LOWER = lowercase_twin(_DELIVERED)
+_WARNING_LOWER = lowercase_twin(_WARNING)
 _LOOSE_DSN = re.compile(r"^Final-Recipient:", re.IGNORECASE | re.MULTILINE)
 _UNAVAILABLE = re.compile(r"Delivery report unavailable", re.IGNORECASE)
 
@@ -104,7 +109,7 @@ class Postfix:
     def parse(self, msg: BounceMessage) -> Parsed | None:
         report, tail = split_report(msg)
         original = original_from_headers(msg.returned or tail)
-        if _INTRO.search(report) is None:
+        if search_folded(report, _INTRO, _INTRO_LOWER) is None:
             transcript = _TRANSCRIPT.search(report)
             if transcript is None or "postfix" not in msg.subject.lower():
                 return None
@@ -133,9 +138,11 @@ class Postfix:
 def _action(subject: str, report: str) -> str:
     """failed, delayed or delivered, from Postfix's Subject and banner."""
     low = subject.lower()
-    if low.startswith("successful mail delivery") or _DELIVERED.search(report) is not None:
+    if low.startswith("successful mail delivery") or search_folded(
+        report, _DELIVERED, _DELIVERED_LOWER
+    ):
         return "delivered"
-    if low.startswith("delayed mail") or _WARNING.search(report) is not None:
+    if low.startswith("delayed mail") or search_folded(report, _WARNING, _WARNING_LOWER):
         return "delayed"
     return "failed"
 

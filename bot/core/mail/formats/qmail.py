@@ -28,7 +28,15 @@ from bot.core.mail.common import (
     strip_address,
 )
 from bot.core.mail.detector import Parsed
-from bot.core.mail.formats._mta import finish, own_reason, parsed, reply_text, split_report
+from bot.core.mail.formats._mta import (
+    finish,
+    lowercase_twin,
+    own_reason,
+    parsed,
+    reply_text,
+    search_folded,
+    split_report,
+)
 from bot.core.mail.message import BounceMessage
 from bot.core.model import Evidence
 
@@ -38,6 +46,7 @@ _INTRO = re.compile(
     r"Unable to deliver message to the following address\(es\)",
     re.IGNORECASE,
 )
+_INTRO_LOWER = lowercase_twin(_INTRO)
 _BLOCK_START = re.compile(r"^<([^<>\s]{1,320})>:[ \t]*(.*)$", re.MULTILINE)
 _END = re.compile(
     r"^[ \t]*(?:---[ \t]*(?:Below this line|Enclosed is|Original message|Undelivered message)|"
@@ -83,11 +92,11 @@ class Qmail:
 
     def parse(self, msg: BounceMessage) -> Parsed | None:
         report, tail = split_report(msg)
-        intro = _INTRO.search(report)
+        intro = search_folded(report, _INTRO, _INTRO_LOWER)
         if intro is None:
             return None
-        hosted = intro.group(0).lower().startswith("unable to deliver")
-        report = report[intro.end() :]
+        hosted = report[intro[0] : intro[1]].lower().startswith("unable to deliver")
+        report = report[intro[1] :]
         end = _END.search(report)
         if end is not None:
             report = report[: end.start()]
