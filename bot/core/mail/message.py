@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import contextlib
 import email.header
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from email.message import Message
-from functools import cached_property
+from typing import Any, Generic, TypeVar, overload
 
 from bot.core.mail import mime
 
@@ -161,6 +161,37 @@ def unix_newlines(raw: bytes) -> bytes:
     return raw.replace(b"\r", b"\n") if b"\r" in raw else raw
 
 
+_T = TypeVar("_T")
+
+
+class _cached(Generic[_T]):
+    """`functools.cached_property` without its lock.
+
+    Python 3.11's takes a lock shared by every instance on each first access (~0.3 us,
+    ~3,600 times a corpus pass); a `BounceMessage` is read by one thread at a time.
+    """
+
+    def __init__(self, func: Callable[[Any], _T]) -> None:
+        self.func = func
+        self.name = func.__name__
+        self.__doc__ = func.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> _cached[_T]: ...
+
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> _T: ...
+
+    def __get__(self, instance: object, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        value = instance.__dict__[self.name] = self.func(instance)
+        return value
+
+
 class BounceMessage:
     """One email, parsed once, with cached decoded views for the detectors."""
 
@@ -196,23 +227,23 @@ class BounceMessage:
         decoded[name] = value
         return value
 
-    @cached_property
+    @_cached
     def _decoded(self) -> dict[str, str | None]:
         return {}
 
     def headers(self, name: str) -> list[str]:
         return [decode_header(v) or "" for v in (self.msg.get_all(name) or [])]
 
-    @cached_property
+    @_cached
     def subject(self) -> str:
         return self.header("Subject") or ""
 
-    @cached_property
+    @_cached
     def sender(self) -> str:
         """The From header, decoded (the bounce's author, e.g. MAILER-DAEMON@...)."""
         return self.header("From") or ""
 
-    @cached_property
+    @_cached
     def content_type(self) -> str:
         return self.msg.get_content_type()
 
@@ -223,7 +254,7 @@ class BounceMessage:
         except Exception:
             return
 
-    @cached_property
+    @_cached
     def body(self) -> str:
         """The human-readable report: decoded text of the text parts before any returned message.
 
@@ -243,7 +274,7 @@ class BounceMessage:
         """(content type, part) of the report's own leaf parts, computed once."""
         return self._leaves
 
-    @cached_property
+    @_cached
     def _leaves(self) -> list[tuple[str, Message]]:
         try:
             return [(part.get_content_type(), part) for part in self._walk_top()]
@@ -270,7 +301,7 @@ class BounceMessage:
         wanted = {c.lower() for c in content_types}
         return [part for ctype, part in self._top_parts() if ctype in wanted]
 
-    @cached_property
+    @_cached
     def delivery_status(self) -> str | None:
         """Text of the RFC 3464 / RFC 6533 delivery-status part, if there is one."""
         parts = self.find_parts("message/delivery-status", "message/global-delivery-status")
@@ -278,7 +309,7 @@ class BounceMessage:
             return None
         return _message_part_text(parts[0])
 
-    @cached_property
+    @_cached
     def returned(self) -> str | None:
         """Text of the returned original message or its headers, if attached as a part."""
         parts = self.find_parts("message/rfc822", "text/rfc822-headers", "message/global",
