@@ -294,3 +294,20 @@ def test_rfc2231_parameters_read_as_the_stdlib_reads_them() -> None:
             expected = Message.get_param(part, param, None, "content-type", unquote)
             assert part.get_param(param, None, "content-type", unquote) == expected
     assert part.get_content_charset() == Message.get_content_charset(part)
+
+
+def test_header_names_are_every_field_name_lowercased() -> None:
+    """`BounceMessage.header_names`, from the name index or a stdlib message's names."""
+    emails = sorted((CORPUS / "emails").rglob("*.eml"))
+    if not emails:
+        pytest.skip("shared corpus not available")
+    for path in emails[::5]:
+        raw = path.read_bytes()
+        msg = BounceMessage(raw)
+        names = {name.lower() for name in msg.msg}
+        assert msg.header_names.startswith("\n")
+        assert set(msg.header_names.split("\n")[1:]) == names
+        assert msg.header_names.count("\n") == len(names)
+        plain = BounceMessage.from_message(email.message_from_bytes(unix_newlines(raw)))
+        assert set(plain.header_names.split("\n")[1:]) == names
+    assert BounceMessage(b"\n\nbody").header_names == ""

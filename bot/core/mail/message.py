@@ -231,6 +231,21 @@ class BounceMessage:
     def _decoded(self) -> dict[str, str | None]:
         return {}
 
+    @_cached
+    def header_names(self) -> str:
+        """The header fields' names, lower-cased, each after a line break (``"\\nfrom\\nto"``).
+
+        A name holds no line break: sniffs look for a name's start with ``"\\nx-..." in``.
+        """
+        msg = self.msg
+        try:
+            names = (
+                msg.field_names() if isinstance(msg, mime.Part) else [k.lower() for k in msg]
+            )
+        except Exception:
+            return ""
+        return "\n".join(("", *names))
+
     def headers(self, name: str) -> list[str]:
         return [decode_header(v) or "" for v in (self.msg.get_all(name) or [])]
 
@@ -298,7 +313,11 @@ class BounceMessage:
 
     def find_parts(self, *content_types: str) -> list[Message]:
         """Top-level parts (not inside a returned message) of the given content types."""
-        wanted = {c.lower() for c in content_types}
+        wanted = _WANTED.get(content_types)
+        if wanted is None:
+            wanted = frozenset(c.lower() for c in content_types)
+            if len(_WANTED) < _MAX_WANTED:
+                _WANTED[content_types] = wanted
         return [part for ctype, part in self._top_parts() if ctype in wanted]
 
     @_cached
@@ -317,6 +336,11 @@ class BounceMessage:
         if not parts:
             return None
         return _message_part_text(parts[0])
+
+
+#: `find_parts`'s content types, lower-cased, per tuple asked for (a few constant ones).
+_WANTED: dict[tuple[str, ...], frozenset[str]] = {}
+_MAX_WANTED = 64
 
 
 def _message_part_text(part: Message) -> str:

@@ -81,6 +81,10 @@ class Part(Message):
         self._ctype = None
         self._params = None
 
+    def field_names(self) -> list[str]:
+        """The names of the header fields, lower-cased, each once, in order of appearance."""
+        return list(self._fields())
+
     def get(self, name: str, failobj: Any = None) -> Any:
         found = self._fields().get(name.lower())
         if not found:
