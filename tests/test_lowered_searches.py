@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.core.mail import common
 from bot.core.mail.formats import _mta, exchange, exim, postfix, qmail, rfc3464
 from bot.core.mail.message import BounceMessage
 
@@ -82,3 +83,21 @@ def test_folded_searches_of_postfix_and_qmail(text: str) -> None:
 def test_a_twin_is_refused_where_lower_casing_changes_an_escape() -> None:
     with pytest.raises(ValueError):
         _mta.lowercase_twin(re.compile(r"Reply:\S+", re.IGNORECASE))
+
+
+#: The code patterns as written before their look-behinds moved after the first digit.
+_PLAIN_CODES = (
+    (common._STATUS, r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d]|\.\d)"),
+    (common._REPLYCODE, r"(?<![\d.\-])([2-5][0-5]\d)(?=[ \-]|\Z|$)"),
+    (_mta.REPLY_START, r"(?<![\w.\-\[:/])[245][0-5]\d(?:[ \-]|$)"),
+    (_mta.STATUS_ONLY, r"(?<![\w.])[245]\.\d{1,3}\.\d{1,3}(?![\w.])"),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=list("2345019.-[:/ a_\n\té"), max_size=40))
+def test_code_patterns_match_as_their_plain_forms(text: str) -> None:
+    for pattern, plain in _PLAIN_CODES:
+        reference = re.compile(plain, pattern.flags)
+        found = [(m.span(), m.groups()) for m in pattern.finditer(text)]
+        assert found == [(m.span(), m.groups()) for m in reference.finditer(text)]

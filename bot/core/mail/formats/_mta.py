@@ -30,9 +30,11 @@ from bot.core.model import Evidence
 
 #: Where a remote server's reply starts inside an MTA's sentence: ``550 5.1.1 ...``,
 #: ``550-5.7.1 ...``, ``421 host ...``.
-REPLY_START = re.compile(r"(?<![\w.\-\[:/])[245][0-5]\d(?:[ \-]|$)", re.MULTILINE)
+#: (The look-behind follows the first digit, looking back over it: a pattern that starts
+#: with a character class is searched from each such character only, ~2x faster.)
+REPLY_START = re.compile(r"[245](?<![\w.\-\[:/][245])[0-5]\d(?:[ \-]|$)", re.MULTILINE)
 #: An enhanced status code standing alone.
-STATUS_ONLY = re.compile(r"(?<![\w.])[245]\.\d{1,3}\.\d{1,3}(?![\w.])")
+STATUS_ONLY = re.compile(r"[245](?<![\w.][245])\.\d{1,3}\.\d{1,3}(?![\w.])")
 #: Reports are short; beyond this a text is a returned message or junk.
 MAX_REPORT = MAX_REPORT_CHARS
 
