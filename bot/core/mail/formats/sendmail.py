@@ -344,7 +344,8 @@ def _says_something(diagnostic: str | None) -> bool:
     """A reply with words of its own (not a bare ``421``) decides over sendmail's notes."""
     if not diagnostic:
         return False
-    return len(_WORD.findall(diagnostic)) >= 2
+    words = _WORD.finditer(diagnostic)  # two are enough: not every word is looked for
+    return next(words, None) is not None and next(words, None) is not None
 
 
 DETECTOR = Sendmail()
