@@ -44,8 +44,10 @@ PROGRESS_DELAY_SECONDS = 1.5
 _LOOSE = re.compile(rb"From \S+ [^\n]*\d")
 _ENVELOPE = re.compile(rb"From \S+ +(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) +[A-Z][a-z]{2} +\d")
 
-#: What ``json.dumps(record, ensure_ascii=False)`` uses, made once instead of per line.
-_JSON = json.JSONEncoder(ensure_ascii=False)
+#: What ``json.dumps(record, ensure_ascii=False)`` uses, made once instead of per line,
+#: and without its check for circular references: a record is a tree of fresh dicts,
+#: lists and strings (same text, ~7% faster).
+_JSON = json.JSONEncoder(ensure_ascii=False, check_circular=False)
 
 CSV_FIELDS = (
     "file", "message", "recipient", "replycode", "status", "class", "reason", "retry",
