@@ -78,3 +78,14 @@ def test_possessive_runs_match_what_backtracking_ones_match(pieces: list[str]) -
         assert slow.pattern != fast.pattern
         got = [(m.span(), m.groups()) for m in fast.finditer(text)]
         assert got == [(m.span(), m.groups()) for m in slow.finditer(text)]
+
+
+_NOT_ASCII = st.sampled_from(["é", "\u017f", "\u212a", "ORİGİNAL MESSAGE"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_PIECES | _NOT_ASCII, max_size=30))
+def test_text_that_is_not_ascii_splits_as_the_regex_splits(pieces: list[str]) -> None:
+    """Text that is not ASCII is searched from line breaks with case folding."""
+    text = "".join(pieces) + "é"
+    assert common.split_returned(text) == _slow_split(text)
