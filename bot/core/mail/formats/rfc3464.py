@@ -66,9 +66,10 @@ def dsn_groups(text: str) -> list[dict[str, str]]:
 
     def close() -> None:
         nonlocal current
-        if any(k in current for k in _RECIPIENT_FIELDS):
-            groups.append(current)
-        current = {}
+        if current:
+            if not current.keys().isdisjoint(_RECIPIENT_FIELDS):
+                groups.append(current)
+            current = {}
 
     for line in text.splitlines():
         if not line.strip():
@@ -86,7 +87,8 @@ def dsn_groups(text: str) -> list[dict[str, str]]:
         if match is None:
             last = None
             continue
-        name, value = match.group(1).lower(), match.group(2).strip()
+        name, value = match.groups()
+        name, value = name.lower(), value.strip()
         if name == "diagnostic-code":
             opening = _DIAG_REPLY.match(value)
             reply = opening.group(1) if opening is not None else None
