@@ -161,11 +161,6 @@ _RETURNED_MARKERS = re.compile(
 _MARKER_LOWER = _MARKER_LEAD + "(?:" + "|".join(p.lower() for p in _MARKER_PHRASES) + ")"
 _MARKER_AT_START = re.compile(_MARKER_LOWER)
 _MARKER_AFTER_BREAK = re.compile("\n" + _MARKER_LOWER)
-# Text that is not ASCII keeps the case-insensitive phrases, but is searched from line
-# breaks too (``^`` alone gives the engine no character to skip to).
-_MARKER_FOLDED = _MARKER_LEAD + "(?:" + "|".join(_MARKER_PHRASES) + ")"
-_FOLDED_AT_START = re.compile(_MARKER_FOLDED, re.IGNORECASE)
-_FOLDED_AFTER_BREAK = re.compile("\n" + _MARKER_FOLDED, re.IGNORECASE)
 
 
 def split_returned(body: str) -> tuple[str, str]:
@@ -180,13 +175,13 @@ def split_returned(body: str) -> tuple[str, str]:
 
 
 def _first_marker(body: str) -> int | None:
-    if body.isascii():
-        text, at_start, after_break = body.lower(), _MARKER_AT_START, _MARKER_AFTER_BREAK
-    else:
-        text, at_start, after_break = body, _FOLDED_AT_START, _FOLDED_AFTER_BREAK
-    if at_start.match(text) is not None:
+    if not body.isascii():
+        match = _RETURNED_MARKERS.search(body)
+        return None if match is None else match.start()
+    lowered = body.lower()
+    if _MARKER_AT_START.match(lowered) is not None:
         return 0
-    match = after_break.search(text)
+    match = _MARKER_AFTER_BREAK.search(lowered)
     return None if match is None else match.start() + 1
 
 
