@@ -29,6 +29,7 @@ from bot.core.mail.common import (
 )
 from bot.core.mail.detector import Parsed
 from bot.core.mail.formats._mta import (
+    Folded,
     dsn_of,
     finish,
     merge,
@@ -45,16 +46,12 @@ _SUBJECT = re.compile(
     re.IGNORECASE,
 )
 #: The line after which the recipient blocks start.
-_ANCHOR = re.compile(
+_ANCHOR = Folded(
     r"address(?:es|\(es\))?\s+failed:|"
     r"(?:address|addresses|address\(es\))[ \t]+to[ \t]+which[ \t]+the[ \t]+message[ \t]+has[ \t]+"
     r"not[ \t]+yet[ \t]+been[ \t]+delivered[ \t]+(?:is|are):|"
-    r"incorrectly[ \t]+constructed:",
-    re.IGNORECASE,
+    r"incorrectly[ \t]+constructed:"
 )
-#: `_ANCHOR` (written in lowercase) for lower-cased ASCII text: compared without case
-#: folding, several times faster.
-_ANCHOR_LOWER = re.compile(_ANCHOR.pattern)
 _DELAYED = re.compile(r"has[ \t]+not[ \t]+yet[ \t]+been[ \t]+delivered", re.IGNORECASE)
 #: Lines that end the recipient blocks.
 _STOP = re.compile(
@@ -97,7 +94,7 @@ class Exim:
 
     def parse(self, msg: BounceMessage) -> Parsed | None:
         report, tail = split_report(msg)
-        anchor = _anchor(report)
+        anchor = _ANCHOR.span(report)
         if anchor is None:
             return None
         line_end = report.find("\n", anchor[1])
@@ -119,17 +116,6 @@ class Exim:
             return None
         evidence = merge(evidence, dsn_of(msg))
         return Parsed(evidence=evidence, original=original_from_headers(msg.returned or tail))
-
-
-def _anchor(report: str) -> tuple[int, int] | None:
-    """(start, end) of the first `_ANCHOR` match in `report`, None if there is none.
-
-    ASCII text is searched lower-cased: for it, case folding and lower-casing agree,
-    and lower-casing keeps every offset.
-    """
-    ascii = report.isascii()
-    match = _ANCHOR_LOWER.search(report.lower()) if ascii else _ANCHOR.search(report)
-    return None if match is None else match.span()
 
 
 def _blocks(text: str) -> list[tuple[str, list[str]]]:

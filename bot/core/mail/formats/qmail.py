@@ -29,24 +29,21 @@ from bot.core.mail.common import (
 )
 from bot.core.mail.detector import Parsed
 from bot.core.mail.formats._mta import (
+    Folded,
     finish,
-    lowercase_twin,
     own_reason,
     parsed,
     reply_text,
-    search_folded,
     split_report,
 )
 from bot.core.mail.message import BounceMessage
 from bot.core.model import Evidence
 
-_INTRO = re.compile(
+_INTRO = Folded(
     r"This is the qmail-send program at|"
     r"I'm afraid I wasn't able to deliver your message to the following addresses|"
-    r"Unable to deliver message to the following address\(es\)",
-    re.IGNORECASE,
+    r"Unable to deliver message to the following address\(es\)"
 )
-_INTRO_LOWER = lowercase_twin(_INTRO)
 _BLOCK_START = re.compile(r"^<([^<>\s]{1,320})>:[ \t]*(.*)$", re.MULTILINE)
 _END = re.compile(
     r"^[ \t]*(?:---[ \t]*(?:Below this line|Enclosed is|Original message|Undelivered message)|"
@@ -92,7 +89,7 @@ class Qmail:
 
     def parse(self, msg: BounceMessage) -> Parsed | None:
         report, tail = split_report(msg)
-        intro = search_folded(report, _INTRO, _INTRO_LOWER)
+        intro = _INTRO.span(report)
         if intro is None:
             return None
         hosted = report[intro[0] : intro[1]].lower().startswith("unable to deliver")
