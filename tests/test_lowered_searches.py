@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.mail import common
-from bot.core.mail.formats import _mta, exchange, exim, postfix, qmail, rfc3464
+from bot.core.mail.formats import _mta, exchange, exim, gmail, postfix, qmail, rfc3464, sendmail
 from bot.core.mail.message import BounceMessage
 
 #: Pieces of the phrases these regexes look for, in mixed case, with neighbours that
@@ -31,6 +31,8 @@ _PIECES = st.sampled_from([
     "to the following addresses", "Unable to deliver message to the following address(es)",
     "This is the Postfix program at host", "  The Mail System ", "I'm sorry to have to "
     "inform you that the message", "was successfully delivered to", "This is a WARNING only",
+    "<!DOCTYPE html>", "  <HTML>", "> --- Transcript of session follows", "---Transcript of",
+    "The following text was generated during the delivery attempt", "will retry", "was Delayed",
     "\u017f", "K", "\u212a", "é", "\u0130", "\u0131", "ADDRESS FAİLED:", "Incorrectly",
 ])
 _TEXTS = st.lists(_PIECES, max_size=30).map("".join)
@@ -38,8 +40,9 @@ _TEXTS = st.lists(_PIECES, max_size=30).map("".join)
 
 #: Every case-insensitive search that runs lower-cased (`_mta.Folded`).
 _FOLDED = (
-    exchange._MARKERS, exchange._DELAYED, exim._ANCHOR, qmail._INTRO, postfix._INTRO,
-    postfix._DELIVERED, postfix._WARNING,
+    exchange._MARKERS, exchange._DELAYED, exchange._HTML, exim._ANCHOR, exim._GENERATED_TEXT,
+    gmail._HTML, gmail._TEMPORARY, qmail._INTRO, postfix._INTRO, postfix._DELIVERED,
+    postfix._WARNING, sendmail._TRANSCRIPT,
 )
 
 
@@ -85,6 +88,14 @@ def test_rfc3464_transcript_replies(text: str) -> None:
     replies = rfc3464._TRANSCRIPT_REPLY.findall(text)
     assert rfc3464._lone_reply(text) == (rfc3464.normalize_space(replies[-1]) if replies else None)
     assert rfc3464._REPLY_AFTER_BREAK.findall("\n" + text) == replies
+
+
+def test_a_line_start_pattern_is_anchored_as_caret_multiline() -> None:
+    found = _mta.Folded(r"b|c", line_start=True)
+    assert found.folded().pattern == "^(?:b|c)"
+    for text in ("c", "a c", "a\nc", "ab\nxb", "\n\nb", "", "a\n"):
+        match = found.folded().search(text)
+        assert found.span(text) == (None if match is None else match.span()), text
 
 
 def test_a_pattern_is_refused_where_lower_casing_changes_an_escape() -> None:

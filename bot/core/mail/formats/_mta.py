@@ -117,16 +117,27 @@ class Folded:
     case-insensitive regex itself is compiled only for a text with such a letter.
     The pattern may hold no escape that lower-casing would change (``\\S``, ``\\W``,
     ``\\A`` ...): write ``[^\\s]`` for ``\\S``.
+
+    With `line_start` the pattern only matches at the start of a line (as ``^`` in
+    MULTILINE mode); the lower-cased text is then searched from the line break before
+    each line, so that the engine jumps from line break to line break instead of
+    trying every offset.
     """
 
-    __slots__ = ("_folded", "flags", "lowered", "pattern")
+    __slots__ = ("_after_break", "_folded", "flags", "lowered", "pattern")
 
-    def __init__(self, pattern: str, flags: int = 0) -> None:
+    def __init__(self, pattern: str, flags: int = 0, *, line_start: bool = False) -> None:
         if re.search(r"\\[A-Z]", pattern):
             raise ValueError(f"lower-casing would change an escape of {pattern!r}")
-        self.pattern = pattern
         self.flags = flags & ~re.IGNORECASE
-        self.lowered = re.compile(pattern.lower(), self.flags)
+        lowered = pattern.lower()
+        self._after_break: re.Pattern[str] | None = None
+        if line_start:
+            self.flags |= re.MULTILINE
+            pattern, lowered = f"^(?:{pattern})", f"(?:{lowered})"
+            self._after_break = re.compile("\n" + lowered, self.flags)
+        self.pattern = pattern
+        self.lowered = re.compile(lowered, self.flags)
         self._folded: re.Pattern[str] | None = None
 
     def folded(self) -> re.Pattern[str]:
@@ -149,10 +160,15 @@ class Folded:
             text.isascii() or not any(letter in text for letter in _FOLD_EXCEPTIONS)
         ):
             lowered = text.lower()
-        if lowered is not None:
+        if lowered is None:
+            match = self.folded().search(text, 0, end)
+        elif self._after_break is None:
             match = self.lowered.search(lowered, 0, end)
         else:
-            match = self.folded().search(text, 0, end)
+            match = self.lowered.match(lowered, 0, end)
+            if match is None:
+                after = self._after_break.search(lowered, 0, end)
+                return None if after is None else (after.start() + 1, after.end())
         return None if match is None else match.span()
 
 

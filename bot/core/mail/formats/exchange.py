@@ -90,7 +90,7 @@ _MARKER_WORDS = (
     "delivery has failed to these recipients", "couldn't be delivered", "#smtp#", "returned '",
 )
 _HEADERS_START = re.compile(r"^(?:Received|Return-Path|DKIM-Signature|ARC-Seal):", re.IGNORECASE)
-_HTML = re.compile(r"^[ \t]*<(?:!DOCTYPE|html)", re.IGNORECASE | re.MULTILINE)
+_HTML = Folded(r"[ \t]*<(?:!DOCTYPE|html)", line_start=True)
 _HOSTNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-]{0,250}\.[A-Za-z]{2,63}\.?$")
 _SUBJECT = re.compile(
     r"^(?:Undeliverable|Undelivered|Non remis|Non recapitabile|Unzustellbar|"
@@ -120,9 +120,9 @@ class Exchange:
         if not _has_markers(msg, body):
             return None
         report, tail = split_returned(_unquote(body))
-        html = _HTML.search(report)
+        html = _HTML.span(report)
         if html is not None:
-            report = report[: html.start()]
+            report = report[: html[0]]
         evidence = _admin(report) or _newer(report) or _human(report)
         if not evidence:
             return None

@@ -59,8 +59,8 @@ _STOP = re.compile(
     r"This address has been ignored|Reporting-MTA:|-{3,})",
     re.IGNORECASE,
 )
-_GENERATED_TEXT = re.compile(
-    r"^The following text was generated during the delivery attempt", re.IGNORECASE | re.MULTILINE
+_GENERATED_TEXT = Folded(
+    r"The following text was generated during the delivery attempt", line_start=True
 )
 _LOCAL_DELIVERY = re.compile(r"^(?:pipe to |save to |\||/)", re.IGNORECASE)
 _GENERATED_BY = re.compile(
@@ -239,10 +239,10 @@ def _recipient(head: str, text: str, failed: list[str], index: int, count: int) 
 
 def _generated_text(report: str) -> str | None:
     """What a pipe or filter printed, after "The following text was generated …"."""
-    match = _GENERATED_TEXT.search(report)
+    match = _GENERATED_TEXT.span(report)
     if match is None:
         return None
-    lines = report[match.end() :].splitlines()[1:]
+    lines = report[match[1] :].splitlines()[1:]
     kept = [
         line.strip()
         for line in lines[:20]

@@ -40,6 +40,7 @@ from bot.core.mail.common import (
 )
 from bot.core.mail.detector import Parsed
 from bot.core.mail.formats._mta import (
+    Folded,
     dsn_of,
     finish,
     local_mailers,
@@ -51,7 +52,7 @@ from bot.core.mail.formats.rfc3464 import dsn_evidence
 from bot.core.mail.message import BounceMessage
 from bot.core.model import Evidence
 
-_TRANSCRIPT = re.compile(r"^[ \t>]*-{3,}[ \t]*Transcript of session follows", re.I | re.M)
+_TRANSCRIPT = Folded(r"[ \t>]*-{3,}[ \t]*Transcript of session follows", line_start=True)
 _ADDRESSES_HEAD = re.compile(
     r"^[ \t>]*-{3,}[ \t]*The following addresses? had (permanent fatal|transient non-fatal) errors",
     re.IGNORECASE | re.MULTILINE,
@@ -102,14 +103,14 @@ class Sendmail:
 
     def parse(self, msg: BounceMessage) -> Parsed | None:
         report, tail = split_report(msg)
-        transcript = _TRANSCRIPT.search(report)
+        transcript = _TRANSCRIPT.span(report)
         head = _ADDRESSES_HEAD.search(report)
         if transcript is None and head is None:
             return None
         listed = _listed(report, head) if head is not None else []
         action = "delayed" if head is not None and head.group(1).lower().startswith("t") else None
         per_recipient, shared, own_lines = (
-            _transcript(report[transcript.end() :]) if transcript is not None else ({}, None, [])
+            _transcript(report[transcript[1] :]) if transcript is not None else ({}, None, [])
         )
         own_text = " ".join(own_lines)
         recipients = [r for r, _ in listed] or list(per_recipient)
