@@ -175,8 +175,10 @@ def _evidence(
     recipient = _recipient(head, text, failed, index, count)
     if recipient is None:
         return None
-    generated_by = _GENERATED_BY.search(text)
-    text = _GENERATED_BY.sub(" ", text)
+    generated_by = None
+    if "generated " in text:  # a literal of the pattern: most blocks have none
+        generated_by = _GENERATED_BY.search(text)
+        text = _GENERATED_BY.sub(" ", text)
     text = _DELAY_REASON.sub("", text)
     # "malformed address: …" and similar explanations sit on the address line itself.
     rest = head.split(None, 1)[1] if len(head.split(None, 1)) > 1 else ""
