@@ -15,8 +15,7 @@ because the classifier calls it for every line it reads.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from bot.core.data import load
 
@@ -32,8 +31,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class ReplyCode:
+class ReplyCode(NamedTuple):
     """One three-digit SMTP reply code."""
 
     code: str
@@ -49,8 +47,7 @@ class ReplyCode:
     contexts: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class StatusCode:
+class StatusCode(NamedTuple):
     """One enhanced status code (RFC 3463), as asked for, with the registry row it matched."""
 
     code: str
@@ -220,8 +217,6 @@ def _status_entry(
 
 class _StatusTables:
     """Everything precomputed for status lookups."""
-
-    __slots__ = ("exact", "fallback", "registry", "rows", "success")
 
     def __init__(self) -> None:
         data = load("status_codes")

@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from bot.core.data import load
 from bot.core.model import REASONS, DeliveryClass
@@ -37,8 +36,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class Cause:
+class Cause(NamedTuple):
     """One explained cause of failure and the vocabulary reason it reports."""
 
     key: str
@@ -52,20 +50,25 @@ class Cause:
     rank: int
 
 
-@dataclass(frozen=True, slots=True)
-class MatchResult:
+class MatchResult(NamedTuple):
     """The best cause named by a strong phrase, and by a weak one (either may be None)."""
 
     strong: Cause | None
     weak: Cause | None
 
 
-@dataclass(frozen=True, slots=True)
 class _Needle:
-    text: str
-    regex: re.Pattern[str] | None
-    strong: bool
-    cause: Cause
+    def __init__(
+        self,
+        text: str,
+        regex: re.Pattern[str] | None,
+        strong: bool,
+        cause: Cause,
+    ) -> None:
+        self.text: Final = text
+        self.regex: Final = regex
+        self.strong: Final = strong
+        self.cause: Final = cause
 
 
 _WORD: Final = re.compile(r"\w+")

@@ -24,7 +24,6 @@ out``, dates, times, prices, IP addresses) meet none of these.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Final
 
 from bot.core import reasons
@@ -172,17 +171,25 @@ def parse_dsn(lines: list[str]) -> list[Evidence]:
 # --- log lines and recipient blocks --------------------------------------------------------
 
 
-@dataclass(slots=True)
 class Record:
     """One recipient found in a paste, with the words that concern it."""
 
-    recipient: str | None
-    text: str
-    status: str | None = None
-    action: str | None = None
-    remote_mta: str | None = None
-    #: The text is a log line or DSN field: it is a delivery report even without a code.
-    structured: bool = False
+    def __init__(
+        self,
+        recipient: str | None,
+        text: str,
+        status: str | None = None,
+        action: str | None = None,
+        remote_mta: str | None = None,
+        structured: bool = False,
+    ) -> None:
+        self.recipient = recipient
+        self.text = text
+        self.status = status
+        self.action = action
+        self.remote_mta = remote_mta
+        #: The text is a log line or DSN field: it is a delivery report even without a code.
+        self.structured = structured
 
 
 _LOG_TO: Final = re.compile(r"\bto=<?(" + _ADDR + r")>?")
