@@ -82,10 +82,14 @@ def test_exchange_markers_in_the_body(text: str) -> None:
         assert exchange._has_markers(msg, body[:cut]) is expected
 
 
+#: What `rfc3464._REPLY_AFTER_BREAK` finds, in its plain line-anchored form.
+_TRANSCRIPT_REPLY = re.compile(r"^[ \t]*(?:<<<[ \t]*)?([245]\d\d[ \-][^\n]{3,})$", re.MULTILINE)
+
+
 @settings(max_examples=400, deadline=None)
 @given(_TEXTS)
 def test_rfc3464_transcript_replies(text: str) -> None:
-    replies = rfc3464._TRANSCRIPT_REPLY.findall(text)
+    replies = _TRANSCRIPT_REPLY.findall(text)
     assert rfc3464._lone_reply(text) == (rfc3464.normalize_space(replies[-1]) if replies else None)
     assert rfc3464._REPLY_AFTER_BREAK.findall("\n" + text) == replies
 

@@ -206,9 +206,9 @@ def reply_near(text: str, recipient: str) -> str | None:
     return normalize_space(paragraph[match.start() :])
 
 
-_TRANSCRIPT_REPLY = re.compile(r"^[ \t]*(?:<<<[ \t]*)?([245]\d\d[ \-][^\n]{3,})$", re.MULTILINE)
-#: `_TRANSCRIPT_REPLY` from the line break before a line, for a text given one in front:
-#: the engine then jumps from line break to line break instead of trying every offset.
+#: A transcript's reply line (``<<< 550 ...``), found from the line break before it in a
+#: text given one in front: the engine then jumps from line break to line break instead
+#: of trying every offset, as ``^`` in MULTILINE mode would make it.
 _REPLY_AFTER_BREAK = re.compile(
     r"\n[ \t]*(?:<<<[ \t]*)?([245]\d\d[ \-][^\n]{3,})$", re.MULTILINE
 )
