@@ -3,9 +3,8 @@
 `smtpbot explain` spends its time in Python-level logic spread over many small steps
 (each phrase, marker and rule test is cheap, but there are ~100 per reply), which no one
 hot spot explains. mypyc compiles these strictly typed modules to C extensions, which
-run about 1.6x faster. The extensions are optional: a
-machine without a C compiler (or ``SMTPBOT_PURE_PYTHON=1``) gets the pure-Python package,
-which gives the very same answers.
+run about 1.6x faster. The extensions are optional: a machine without a C compiler (or
+``SMTPBOT_PURE_PYTHON=1``) gets the pure-Python package, which gives the very same answers.
 
 An editable install (``pip install -e .``) builds them in place beside the sources; after
 editing one of these modules, run it again (tests/conftest.py refuses stale builds).

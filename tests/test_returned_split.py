@@ -86,6 +86,7 @@ _NOT_ASCII = st.sampled_from(["é", "\u017f", "\u212a", "ORİGİNAL MESSAGE"])
 @settings(max_examples=400, deadline=None)
 @given(st.lists(_PIECES | _NOT_ASCII, max_size=30))
 def test_text_that_is_not_ascii_splits_as_the_regex_splits(pieces: list[str]) -> None:
-    """Text that is not ASCII is searched from line breaks with case folding."""
+    """Text that is not ASCII (searched by the case-folding regex) splits where the plain
+    regex splits, the letters whose case folding differs included."""
     text = "".join(pieces) + "é"
     assert common.split_returned(text) == _slow_split(text)

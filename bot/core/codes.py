@@ -218,6 +218,8 @@ def _status_entry(
 class _StatusTables:
     """Everything precomputed for status lookups."""
 
+    __slots__ = ("exact", "fallback", "registry", "rows", "success")
+
     def __init__(self) -> None:
         data = load("status_codes")
         self.rows: dict[str, dict[str, Any]] = dict(data["codes"])

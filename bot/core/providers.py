@@ -80,6 +80,11 @@ class _LazyPattern:
 
 
 class _Rule:
+    __slots__ = (
+        "codes", "commands", "gated", "needles", "owner", "pattern", "ranges", "result",
+        "when_class",
+    )
+
     def __init__(
         self,
         owner: Provider,
@@ -106,6 +111,8 @@ class _Rule:
 
 
 class _Entry:
+    __slots__ = ("kind_rank", "parent", "provider")
+
     def __init__(self, provider: Provider, kind_rank: int, parent: str | None) -> None:
         self.provider: Final = provider
         self.kind_rank: Final = kind_rank

@@ -58,6 +58,8 @@ class MatchResult(NamedTuple):
 
 
 class _Needle:
+    __slots__ = ("cause", "regex", "strong", "text")
+
     def __init__(
         self,
         text: str,

@@ -174,6 +174,8 @@ def parse_dsn(lines: list[str]) -> list[Evidence]:
 class Record:
     """One recipient found in a paste, with the words that concern it."""
 
+    __slots__ = ("action", "recipient", "remote_mta", "status", "structured", "text")
+
     def __init__(
         self,
         recipient: str | None,
