@@ -1,6 +1,6 @@
 """Formats the shared corpus lacks (or barely has): hand-written samples in their layouts.
 
-`tests/data/heldout/*.eml` are our own synthetic reports (example.* addresses, 192.0.2.x
+`heldout/*.eml` beside this file are our own synthetic reports (example.* addresses, 192.0.2.x
 addresses) written after each format's published layout: ApacheJames, Barracuda, Courier,
 DragonFly (dma), Facebook, GMX, InterScan MSS, MailFoundry, McAfee, Notes, PowerMTA,
 SendGrid, X1/X2/X4/X5, m-FILTER, Yahoo, 1&1, Mail.ru, Yandex, Activehunter, MXLogic, AOL,
@@ -21,7 +21,7 @@ import pytest
 
 from bot.core.scan import scan
 
-DATA = Path(__file__).parent / "data" / "heldout"
+DATA = Path(__file__).parent / "heldout"
 
 #: Module -> the detector that should read it, where a dedicated one exists.
 DETECTOR: dict[str, str] = {

@@ -25,7 +25,7 @@ import pytest
 from bot.core import explain, scan
 from bot.core.model import Report
 from tests.conftest import CORPUS, read_jsonl
-from tests.test_properties import assert_contract
+from tests.core.test_properties import assert_contract
 
 EMAILS = CORPUS / "emails"
 FRACTIONS = (0.01, 0.05, 0.1, 0.25, 0.33, 0.5, 0.66, 0.75, 0.9, 0.95, 0.99)
