@@ -15,7 +15,7 @@ because the classifier calls it for every line it reads.
 from __future__ import annotations
 
 import re
-from typing import Any, Final, NamedTuple
+from typing import Any, NamedTuple
 
 from bot.core.data import load
 
@@ -66,16 +66,16 @@ class StatusCode(NamedTuple):
     registered: bool
 
 
-_REPLY_SYNTAX: Final = re.compile(r"[2-5][0-9][0-9]")
+_REPLY_SYNTAX = re.compile(r"[2-5][0-9][0-9]")
 # RFC 3463: class 2/4/5; subject and detail 1-3 digits without leading zeros.
-_STATUS_SYNTAX: Final = re.compile(r"([245])\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})")
+_STATUS_SYNTAX = re.compile(r"([245])\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})")
 
-_REPLY_CLASS: Final = {"2": "success", "3": "intermediate", "4": "transient", "5": "permanent"}
-_STATUS_CLASS: Final = {"2": "success", "4": "transient", "5": "permanent"}
-_CLASS_RETRY: Final[dict[str, bool | None]] = {"2": None, "3": None, "4": True, "5": False}
+_REPLY_CLASS = {"2": "success", "3": "intermediate", "4": "transient", "5": "permanent"}
+_STATUS_CLASS = {"2": "success", "4": "transient", "5": "permanent"}
+_CLASS_RETRY: dict[str, bool | None] = {"2": None, "3": None, "4": True, "5": False}
 
 #: Cap on cached fallback objects for unlisted status codes (inputs can be adversarial).
-_FALLBACK_CACHE_MAX: Final = 4096
+_FALLBACK_CACHE_MAX = 4096
 
 
 def is_reply_code(code: str) -> bool:

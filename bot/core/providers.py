@@ -50,11 +50,11 @@ class ProviderRule(NamedTuple):
     reference: str | None
 
 
-_KIND_RANK: Final = {"blocklist": 0, "filter": 1, "mailbox": 2}
-_MAILBOX: Final = _KIND_RANK["mailbox"]
+_KIND_RANK = {"blocklist": 0, "filter": 1, "mailbox": 2}
+_MAILBOX = _KIND_RANK["mailbox"]
 #: Strength of where a marker was seen: a bare mail domain in the text (may be an address).
 _WEAK, _STRONG, _REMOTE = 0, 1, 2
-_ALNUM: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 #: Best marker so far: ((strength, kind rank, marker length), provider key).
 _Best = tuple[tuple[int, int, int], str] | None
 
@@ -219,33 +219,33 @@ def _rule(provider: Provider, raw: dict[str, Any]) -> _Rule:
     )
 
 
-_WORD_SPLIT: Final = re.compile(r"[a-z0-9]+")
-_COMMON_WORDS: Final = frozenset(
+_WORD_SPLIT = re.compile(r"[a-z0-9]+")
+_COMMON_WORDS = frozenset(
     {
         *("com", "net", "org", "mail", "email", "www", "smtp", "mx", "sender"),
         *("postmaster", "support", "co", "ne", "jp", "de", "fr", "ru", "uk"),
     }
 )
 #: bytes.translate table: ASCII letters folded to lower case, digits kept, all else a space.
-_FOLD: Final = bytes(
+_FOLD = bytes(
     c + 32 if 65 <= c <= 90 else c if (48 <= c <= 57 or 97 <= c <= 122) else 32 for c in range(256)
 )
 _ENTRIES, _RULE_SPECS, _GLOBAL_RULES, _BY_WORD, _PATTERNS = _compile()
-_BUILT: Final[dict[str, tuple[_Rule, ...]]] = {}
-_WORDS: Final = frozenset(_BY_WORD)
-_ALL: Final = tuple(entry.provider for entry in _ENTRIES.values())
+_BUILT: dict[str, tuple[_Rule, ...]] = {}
+_WORDS = frozenset(_BY_WORD)
+_ALL = tuple(entry.provider for entry in _ENTRIES.values())
 #: (gate marker, blocklist key) for every blocklist, in file order.
-_GATES: Final = tuple((gate, listed) for gates, listed in _GLOBAL_RULES for gate in gates)
+_GATES = tuple((gate, listed) for gates, listed in _GLOBAL_RULES for gate in gates)
 
-_CONTINUATION_RE: Final = re.compile(
+_CONTINUATION_RE = re.compile(
     r"[245](?<![\w.#-][245])\d\d"
     r"(?:-#?[245]\.\d{1,3}\.\d{1,3}|-| #?[245]\.\d{1,3}\.\d{1,3})(?![\w.])"
 )
 # The look-behind sits after the first digit: a pattern that opens with a character
 # class is scanned for that class in C, one opening with a look-behind is tried at
 # every position (twice as slow on a pasted line).
-_REPLY_RE: Final = re.compile(r"[245](?<![\d.][245])\d\d(?![\d.])")
-_STATUS_RE: Final = re.compile(r"[245](?<![\d.][245])\.\d{1,3}\.\d{1,3}(?![\d.])")
+_REPLY_RE = re.compile(r"[245](?<![\d.][245])\d\d(?![\d.])")
+_STATUS_RE = re.compile(r"[245](?<![\d.][245])\.\d{1,3}\.\d{1,3}(?![\d.])")
 
 
 def all_providers() -> tuple[Provider, ...]:
