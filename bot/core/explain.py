@@ -17,6 +17,7 @@ are returned. Every cut is told in the report's `notices`, never silent.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from bot.core import reasons
 from bot.core import replytext as rt
@@ -173,6 +174,5 @@ def _judge(
         )
         second = classify(wider)
         if second.reason is not None:
-            second.diagnostic = evidence.diagnostic
-            return second
+            return replace(second, diagnostic=evidence.diagnostic)
     return verdict
