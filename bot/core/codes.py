@@ -15,7 +15,8 @@ because the classifier calls it for every line it reads.
 from __future__ import annotations
 
 import re
-from typing import Any, NamedTuple
+from dataclasses import dataclass, replace
+from typing import Any
 
 from bot.core.data import load
 
@@ -31,7 +32,8 @@ __all__ = [
 ]
 
 
-class ReplyCode(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class ReplyCode:
     """One three-digit SMTP reply code."""
 
     code: str
@@ -47,7 +49,8 @@ class ReplyCode(NamedTuple):
     contexts: tuple[str, ...]
 
 
-class StatusCode(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class StatusCode:
     """One enhanced status code (RFC 3463), as asked for, with the registry row it matched."""
 
     code: str
@@ -253,17 +256,8 @@ class _StatusTables:
         else:
             unknown = f"Detail {detail} is not in the registry, so only the subject is known."
         entry = _status_entry(status, key, row, digit, False, self.success)
-        entry = StatusCode(
-            code=entry.code,
-            key=entry.key,
-            title=entry.title,
-            explanation=f"{entry.explanation} {unknown}",
-            actions=entry.actions,
-            reason=None,
-            klass=entry.klass,
-            retry=entry.retry,
-            references=entry.references,
-            registered=False,
+        entry = replace(
+            entry, explanation=f"{entry.explanation} {unknown}", reason=None, registered=False
         )
         if len(self.fallback) < _FALLBACK_CACHE_MAX:
             self.fallback[status] = entry

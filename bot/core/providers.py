@@ -22,16 +22,16 @@ blocklist the reply merely quotes; then the longer (more specific) marker wins.
 from __future__ import annotations
 
 import re
-from typing import Any, Final, NamedTuple
+from dataclasses import dataclass
+from typing import Any
 
 from bot.core.data import load
 
 __all__ = ["Provider", "ProviderRule", "all_providers", "detect_provider", "provider_rule"]
 
 
-# Named tuples (read-only, hashable for classify's wording cache) and plain classes, not
-# dataclasses: importing `dataclasses` would cost every command-line run ~10 ms of start-up.
-class Provider(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Provider:
     """A mailbox provider, mail filter or blocklist we can recognise."""
 
     key: str
@@ -39,7 +39,8 @@ class Provider(NamedTuple):
     docs: str | None
 
 
-class ProviderRule(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class ProviderRule:
     """What a provider's own code or wording means (reason in Sisimai's vocabulary)."""
 
     provider: Provider
@@ -79,44 +80,26 @@ class _LazyPattern:
         return compiled.search(text)
 
 
+@dataclass(frozen=True, slots=True)
 class _Rule:
-    __slots__ = (
-        "codes", "commands", "gated", "needles", "owner", "pattern", "ranges", "result",
-        "when_class",
-    )
-
-    def __init__(
-        self,
-        owner: Provider,
-        needles: tuple[str, ...],
-        pattern: _LazyPattern | None,
-        codes: frozenset[str],
-        ranges: tuple[tuple[str, int, int], ...],
-        when_class: str | None,
-        commands: frozenset[str],
-        result: ProviderRule,
-        gated: bool,
-    ) -> None:
-        self.owner: Final = owner
-        self.needles: Final = needles
-        self.pattern: Final = pattern
-        self.codes: Final = codes
-        #: (class.subject prefix, low, high) for ranges such as ``5.7.606-649``.
-        self.ranges: Final = ranges
-        self.when_class: Final = when_class
-        self.commands: Final = commands
-        self.result: Final = result
-        #: Does the rule depend on the reply's codes (codes, ranges or a class)?
-        self.gated: Final = gated
+    owner: Provider
+    needles: tuple[str, ...]
+    pattern: _LazyPattern | None
+    codes: frozenset[str]
+    #: (class.subject prefix, low, high) for ranges such as ``5.7.606-649``.
+    ranges: tuple[tuple[str, int, int], ...]
+    when_class: str | None
+    commands: frozenset[str]
+    result: ProviderRule
+    #: Does the rule depend on the reply's codes (codes, ranges or a class)?
+    gated: bool
 
 
+@dataclass(frozen=True, slots=True)
 class _Entry:
-    __slots__ = ("kind_rank", "parent", "provider")
-
-    def __init__(self, provider: Provider, kind_rank: int, parent: str | None) -> None:
-        self.provider: Final = provider
-        self.kind_rank: Final = kind_rank
-        self.parent: Final = parent
+    provider: Provider
+    kind_rank: int
+    parent: str | None
 
 
 def _parse_codes(raw: list[str]) -> tuple[frozenset[str], tuple[tuple[str, int, int], ...]]:

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Any, Final, NamedTuple
+from dataclasses import dataclass
+from typing import Any
 
 from bot.core.data import load
 from bot.core.model import REASONS, DeliveryClass
@@ -36,7 +37,8 @@ __all__ = [
 ]
 
 
-class Cause(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Cause:
     """One explained cause of failure and the vocabulary reason it reports."""
 
     key: str
@@ -50,27 +52,20 @@ class Cause(NamedTuple):
     rank: int
 
 
-class MatchResult(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class MatchResult:
     """The best cause named by a strong phrase, and by a weak one (either may be None)."""
 
     strong: Cause | None
     weak: Cause | None
 
 
+@dataclass(frozen=True, slots=True)
 class _Needle:
-    __slots__ = ("cause", "regex", "strong", "text")
-
-    def __init__(
-        self,
-        text: str,
-        regex: re.Pattern[str] | None,
-        strong: bool,
-        cause: Cause,
-    ) -> None:
-        self.text: Final = text
-        self.regex: Final = regex
-        self.strong: Final = strong
-        self.cause: Final = cause
+    text: str
+    regex: re.Pattern[str] | None
+    strong: bool
+    cause: Cause
 
 
 _WORD = re.compile(r"\w+")

@@ -24,6 +24,7 @@ out``, dates, times, prices, IP addresses) meet none of these.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from bot.core import reasons
 from bot.core.classify import REPLY_RE, STATUS_RE
@@ -170,27 +171,17 @@ def parse_dsn(lines: list[str]) -> list[Evidence]:
 # --- log lines and recipient blocks --------------------------------------------------------
 
 
+@dataclass(slots=True)
 class Record:
     """One recipient found in a paste, with the words that concern it."""
 
-    __slots__ = ("action", "recipient", "remote_mta", "status", "structured", "text")
-
-    def __init__(
-        self,
-        recipient: str | None,
-        text: str,
-        status: str | None = None,
-        action: str | None = None,
-        remote_mta: str | None = None,
-        structured: bool = False,
-    ) -> None:
-        self.recipient = recipient
-        self.text = text
-        self.status = status
-        self.action = action
-        self.remote_mta = remote_mta
-        #: The text is a log line or DSN field: it is a delivery report even without a code.
-        self.structured = structured
+    recipient: str | None
+    text: str
+    status: str | None = None
+    action: str | None = None
+    remote_mta: str | None = None
+    #: The text is a log line or DSN field: it is a delivery report even without a code.
+    structured: bool = False
 
 
 _LOG_TO = re.compile(r"\bto=<?(" + _ADDR + r")>?")
