@@ -125,7 +125,7 @@ def _read_input(words: list[str]) -> str | None:
 
 
 def _explain(words: list[str], *, as_json: bool) -> int:
-    from bot.core import explain
+    from bot.core.explain import explain
 
     text = _read_input(words)
     if text is None:

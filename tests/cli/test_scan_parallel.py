@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 import shutil
 import sys
@@ -70,7 +69,7 @@ def test_workers_send_back_the_limit_notes_in_order(
     """Notes of reports cut at the recipient limit come back from workers, in file order."""
     root = _mailbox(tmp_path, 90)
     (root / "d2" / "060-locked.eml").unlink()
-    monkeypatch.setattr(importlib.import_module("bot.core.scan"), "MAX_RECIPIENTS", 1)
+    monkeypatch.setattr("bot.core.scan.MAX_RECIPIENTS", 1)
     monkeypatch.setattr(forked, "cpus", lambda: 3)
     single = _run(["--json", str(root)], 1, capsys, monkeypatch)
     shares = scanfiles._shares(list(scanfiles.iter_files([str(root)])), 3)
