@@ -7,8 +7,8 @@ import and matches it.  Two jobs:
   such as ``- gsmtp`` or ``[TSS04]``) in the reply text and in the remote MTA's
   host name.  Each marker is indexed by its longest word; the text is cut into
   words once (a C-speed byte translate and split), and only markers whose word
-  occurs are searched for.  That keeps a 200-character reply at a few
-  microseconds and a 1 MB paste linear, whatever the number of markers.
+  occurs are searched for.  That keeps the time linear in the reply's length,
+  whatever the number of markers.
 * `provider_rule` finds the first rule of that provider (then of the provider it
   inherits from, then the blocklists' rules, which apply to every reply) whose
   phrase, codes and command fit.
@@ -63,8 +63,7 @@ _Best = tuple[tuple[int, int, int], str] | None
 class _LazyPattern:
     """A data regex compiled on its first search: most never meet a reply that reaches them.
 
-    Compiling the ~80 regexes of ``providers.toml`` up front was a third of this module's
-    import time, paid by every CLI run.
+    Compiling them all up front would slow the start-up of every command-line run.
     """
 
     __slots__ = ("_compiled", "source")
@@ -335,8 +334,7 @@ def provider_rule(
         candidates.append(_rules(key))
         key = _ENTRIES[key].parent
     # A blocklist's rules only matter when the reply names that blocklist: one flat
-    # loop over (gate, blocklist) pairs in file order (no generator or comprehension,
-    # whose call costs more than the six finds).
+    # loop over (gate, blocklist) pairs in file order.
     for gate, listed in _GATES:
         if gate in original and listed not in seen:
             seen.add(listed)

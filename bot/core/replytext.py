@@ -441,7 +441,7 @@ _NOT_LOOKUP = re.compile(r"[@<>:;()\[\]=#\"_\-]")
 _LINE_CODE_BODY = r"[ \t>]{0,8}(?:<<<[ \t]{0,4})?([245][0-5]\d)(?=[ \-])"
 #: A reply code opening the text, and one opening a later line. Two patterns, not one
 #: ``(?:^|\n)…``: a pattern that starts with a literal newline is searched for with a
-#: fast scan for that character (0.67 -> 0.21 us on a pasted line).
+#: fast scan for that character.
 _LINE_CODE_FIRST = re.compile(_LINE_CODE_BODY)
 _LINE_CODE_LATER = re.compile("\n" + _LINE_CODE_BODY)
 
