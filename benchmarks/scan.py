@@ -3,7 +3,7 @@
 Usage: python benchmarks/scan.py [--repeat 7]
 Both run as whole processes over the same .eml files (start-up included); the median of
 --repeat runs counts (the machine is shared: one run swings by +-15%). smtpbot runs as
-users run it (forked workers, one per CPU) and in one process (SMTPBOT_SCAN_JOBS=1).
+users run it (worker processes, one per CPU) and in one process (SMTPBOT_SCAN_JOBS=1).
 Accuracy comes from ../shared/tools/score.py on each output.
 """
 

@@ -7,7 +7,6 @@ Prints one JSON line (for benchmarks/run) after a readable summary.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import statistics
 import subprocess
@@ -17,13 +16,7 @@ import time
 
 from _common import CORPUS, have_sisimai
 
-from bot.core import explain
-
-
-def core_build() -> str:
-    """Whether the classifier runs compiled (mypyc, setup.py) or as pure Python."""
-    module = importlib.import_module("bot.core.classify")
-    return "compiled (mypyc)" if not (module.__file__ or "").endswith(".py") else "pure Python"
+from bot.core.explain import explain
 
 PERL_MATCH = r"""
 use strict; use warnings; use Sisimai; use Time::HiRes ();
@@ -79,15 +72,14 @@ def main() -> int:
     snippets = load_snippets()
     our_rate = ours(snippets, args.seconds, args.rounds)
     peer_rate = sisimai(snippets, args.seconds)
-    print(f"snippets: {len(snippets)} lines; classifier {core_build()}")
+    print(f"snippets: {len(snippets)} lines")
     print(f"smtpbot explain : {our_rate:,.0f} snippets/s")
     if peer_rate is None:
         print("Sisimai->match  : not installed (apt-get install -y libsisimai-perl)")
     else:
         print(f"Sisimai->match  : {peer_rate:,.0f} snippets/s")
         print(f"ratio           : {our_rate / peer_rate:.1f}x")
-    print(json.dumps({"bench": "snippets", "ours": our_rate, "peer": peer_rate,
-                      "build": core_build()}))
+    print(json.dumps({"bench": "snippets", "ours": our_rate, "peer": peer_rate}))
     return 0
 
 

@@ -79,9 +79,9 @@ def _spare_teardown() -> None:
     """Let the interpreter's exit skip the cycle collection of everything still loaded.
 
     At exit CPython collects garbage over every object left (modules, compiled
-    patterns, knowledge tables): about 20 ms of a 250 ms scan. Frozen objects are
-    skipped. Only for the process's own run (`main()` without arguments), which ends
-    right after; a caller that passes `argv` keeps its collector as it was.
+    patterns, knowledge tables); frozen objects are skipped. Only for the process's own
+    run (`main()` without arguments), which ends right after; a caller that passes
+    `argv` keeps its collector as it was.
     """
     gc.freeze()
 
@@ -125,7 +125,7 @@ def _read_input(words: list[str]) -> str | None:
 
 
 def _explain(words: list[str], *, as_json: bool) -> int:
-    from bot.core import explain
+    from bot.core.explain import explain
 
     text = _read_input(words)
     if text is None:

@@ -16,16 +16,18 @@ from __future__ import annotations
 
 import io
 import json
-import marshal
+import multiprocessing
 import os
 import re
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from functools import partial
 from typing import IO, TYPE_CHECKING, Any, Literal
 
-from bot import forked
 from bot.core import limits
 from bot.core.mail.common import domain_of
 from bot.core.model import Report, Verdict
@@ -44,11 +46,6 @@ PROGRESS_DELAY_SECONDS = 1.5
 _LOOSE = re.compile(rb"From \S+ [^\n]*\d")
 _ENVELOPE = re.compile(rb"From \S+ +(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) +[A-Z][a-z]{2} +\d")
 
-#: What ``json.dumps(record, ensure_ascii=False)`` uses, made once instead of per line,
-#: and without its check for circular references: a record is a tree of fresh dicts,
-#: lists and strings (same text, ~7% faster).
-_JSON = json.JSONEncoder(ensure_ascii=False, check_circular=False)
-
 CSV_FIELDS = (
     "file", "message", "recipient", "replycode", "status", "class", "reason", "retry",
     "provider", "action", "remote_mta", "feedback_type", "diagnostic", "title",
@@ -57,25 +54,14 @@ CSV_FIELDS = (
 )
 
 
+@dataclass(frozen=True, slots=True)
 class Item:
-    """One message to scan (or one failure to report) and where it came from.
+    """One message to scan (or one failure to report) and where it came from."""
 
-    A plain class: a dataclass costs half a millisecond of every run's start-up.
-    """
-
-    __slots__ = ("error", "file", "message", "raw")
-
-    def __init__(
-        self,
-        file: str,
-        message: int | None = None,
-        raw: bytes | None = None,
-        error: str | None = None,
-    ) -> None:
-        self.file = file
-        self.message = message
-        self.raw = raw
-        self.error = error
+    file: str
+    message: int | None = None
+    raw: bytes | None = None
+    error: str | None = None
 
 
 # --------------------------------------------------------------------------- inputs
@@ -289,23 +275,15 @@ class Summary:
             self.domains[domain_of(verdict.recipient) or "(no address)"] += 1
             self.providers[verdict.provider or "(unknown)"] += 1
 
-    def counts(self) -> dict[str, Any]:
-        """Everything counted, as plain values (sent back by a forked worker)."""
-        return {
-            "messages": self.messages, "bounces": self.bounces, "errors": self.errors,
-            "verdicts": self.verdicts, "reasons": dict(self.reasons),
-            "domains": dict(self.domains), "providers": dict(self.providers),
-        }
-
-    def merge(self, counts: dict[str, Any]) -> None:
-        """Add a worker's `counts()` (its keys come after ours, as if scanned here next)."""
-        self.messages += counts["messages"]
-        self.bounces += counts["bounces"]
-        self.errors += counts["errors"]
-        self.verdicts += counts["verdicts"]
-        self.reasons.update(counts["reasons"])
-        self.domains.update(counts["domains"])
-        self.providers.update(counts["providers"])
+    def merge(self, other: Summary) -> None:
+        """Add a worker's counts (its keys come after ours, as if scanned here next)."""
+        self.messages += other.messages
+        self.bounces += other.bounces
+        self.errors += other.errors
+        self.verdicts += other.verdicts
+        self.reasons.update(other.reasons)
+        self.domains.update(other.domains)
+        self.providers.update(other.providers)
 
     def render(self, top: int = 20) -> str:
         lines = [
@@ -346,10 +324,9 @@ def run_scan(paths: list[str], fmt: Format, progress: bool | None = None) -> int
     `progress`: True forces a progress bar, False never shows one, None shows one on
     a terminal when the run takes more than a moment.
 
-    Without a progress bar, a run over many files is shared out to forked workers, one
-    per CPU (`SMTPBOT_SCAN_JOBS` caps their number; 1 turns this off): each takes
-    contiguous chunks of the files and the output is printed in file order, exactly as
-    a single process prints it.
+    A run over many files is shared out to worker processes, one per CPU
+    (`SMTPBOT_SCAN_JOBS` caps their number; 1 turns this off); the output is printed in
+    file order, exactly as a single process prints it.
     """
     files = list(iter_files(paths))
     out = sys.stdout
@@ -359,10 +336,10 @@ def run_scan(paths: list[str], fmt: Format, progress: bool | None = None) -> int
         writer.writeheader()
     summary = Summary()
     bar = _progress_bar(len(files), progress)
-    jobs = 1 if bar is not None else _jobs(len(files))
+    jobs = _jobs(len(files))
     try:
         if jobs > 1:
-            failed = _scan_shared(files, fmt, jobs, summary)
+            failed = _scan_parallel(files, fmt, jobs, summary, bar)
         else:
             failed = _scan_files(files, fmt, out, sys.stderr, writer, summary, bar)
     finally:
@@ -394,7 +371,7 @@ def _scan_files(
                 print(f"smtpbot: {where}: {item.error}", file=err)
                 record = error_record(item)
                 if fmt == "json":
-                    out.write(_JSON.encode(record) + "\n")
+                    out.write(json.dumps(record, ensure_ascii=False) + "\n")
                 elif writer is not None:
                     writer.writerow(record)
                 continue
@@ -411,7 +388,7 @@ def _scan_files(
                 if writer is not None:
                     writer.writerow(csv_row(record))
                 else:
-                    out.write(_JSON.encode(record) + "\n")
+                    out.write(json.dumps(record, ensure_ascii=False) + "\n")
         if bar is not None:
             bar.update(1)
     return failed
@@ -419,120 +396,79 @@ def _scan_files(
 
 # --------------------------------------------------------------------------- sharing out
 
-#: Runs over fewer files than this stay in one process (a fork is not worth it).
+#: Runs over fewer files than this stay in one process (starting workers is not worth it).
 PARALLEL_MIN_FILES = 64
 #: Never more workers than this, whatever the CPU count.
 MAX_JOBS = 8
-#: A shared run's chunks shrink as the run goes (guided self-scheduling): each takes
-#: this share of the files left per process, ...
-CHUNK_SHARE = 4
-#: ... and no fewer files than this.
-MIN_CHUNK_FILES = 4
+#: Files per piece of work handed to a worker; small enough for a smooth progress bar.
+CHUNK_FILES = 32
+
+
+def cpus() -> int:
+    """CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def _jobs(files: int) -> int:
     """How many processes should share a run over `files` files."""
-    if files < PARALLEL_MIN_FILES or not forked.available():
+    if files < PARALLEL_MIN_FILES or "fork" not in multiprocessing.get_all_start_methods():
         return 1
-    wanted = forked.cpus()
+    wanted = cpus()
     setting = os.environ.get("SMTPBOT_SCAN_JOBS", "").strip()
     if setting.isdigit():
         wanted = min(wanted, int(setting))
     return max(1, min(wanted, MAX_JOBS, files // (PARALLEL_MIN_FILES // 2)))
 
 
-def _shares(files: list[tuple[str, str]], count: int) -> list[list[tuple[str, str]]]:
-    """`files` cut into at most `count` contiguous shares of about equal length.
-
-    By number of files, not bytes: the shares are handed out one at a time to
-    whichever process is free, so an unusually large file only makes its share
-    slower, and the stat of every file (~2 ms for the corpus) is not worth it.
-    """
-    count = max(1, min(count, len(files)))
-    size, extra = divmod(len(files), count)
-    shares = []
-    start = 0
-    for index in range(count):
-        end = start + size + (index < extra)
-        shares.append(files[start:end])
-        start = end
-    return [share for share in shares if share]
-
-
 def _chunks(files: list[tuple[str, str]], jobs: int) -> list[list[tuple[str, str]]]:
-    """`files` cut into contiguous chunks for `jobs` processes taking them in turn.
-
-    Large chunks first (few hand-overs), small ones last: the process that takes the
-    last chunk finishes soon after the others, instead of up to a whole chunk later.
-    A run too large for `forked.Tickets` is cut into as many equal chunks as it holds.
-    """
-    chunks = []
-    start = 0
-    while start < len(files):
-        left = len(files) - start
-        size = max(MIN_CHUNK_FILES, -(-left // (CHUNK_SHARE * jobs)))
-        chunks.append(files[start : start + size])
-        start += size
-    if len(chunks) > forked.Tickets.MAX:
-        return _shares(files, forked.Tickets.MAX)
-    return chunks
+    """`files` cut into contiguous chunks, at least a few per worker so none idles long."""
+    size = max(1, min(CHUNK_FILES, -(-len(files) // (4 * jobs))))
+    return [files[start : start + size] for start in range(0, len(files), size)]
 
 
 #: What scanning one chunk gives back: stdout text, stderr text, any failure, counts.
-ChunkResult = tuple[str, str, bool, dict[str, Any]]
+ChunkResult = tuple[str, str, bool, Summary]
 
 
-def _scan_shared(files: list[tuple[str, str]], fmt: Format, jobs: int, summary: Summary) -> bool:
-    """`_scan_files` with the work shared between this process and `jobs - 1` forked ones.
+def _scan_parallel(
+    files: list[tuple[str, str]], fmt: Format, jobs: int, summary: Summary, bar: Any = None
+) -> bool:
+    """`_scan_files` with the work shared among `jobs` forked worker processes.
 
-    The files are cut into contiguous chunks that every process takes one at a time
-    from a shared `forked.Tickets` queue, so none sits idle while another has a long
-    tail of slow messages. Each chunk's output is printed, in file order, as soon as
-    every chunk before it is done; a chunk whose worker died is scanned here.
+    Workers are forked, so they start with the detectors already loaded and see the
+    parent's settings. Each chunk's output is printed in file order as soon as every
+    chunk before it is done; if a worker dies, the chunks not yet done are scanned here.
     """
-    warm_up()  # loaded once here, shared by the workers (copy-on-write)
+    warm_up()
     chunks = _chunks(files, jobs)
     sys.stdout.flush()
     sys.stderr.flush()
-    tickets = forked.Tickets(len(chunks))
-    results: dict[int, ChunkResult] = {}
-    emitted = 0
     failed = False
+    done = 0
 
-    def emit() -> None:
-        nonlocal emitted, failed
-        while emitted in results:
-            text, errors, chunk_failed, counts = results.pop(emitted)
-            sys.stdout.write(text)
-            sys.stderr.write(errors)
-            summary.merge(counts)
-            failed |= chunk_failed
-            emitted += 1
+    def emit(result: ChunkResult) -> None:
+        nonlocal failed, done
+        text, errors, chunk_failed, counts = result
+        sys.stdout.write(text)
+        sys.stderr.write(errors)
+        summary.merge(counts)
+        failed |= chunk_failed
+        if bar is not None:
+            bar.update(len(chunks[done]))
+        done += 1
 
-    try:
-        workers = forked.Forked([partial(_work, chunks, tickets, fmt)] * (jobs - 1))
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(jobs, mp_context=context) as pool:
         try:
-            while (index := tickets.take()) is not None:
-                results[index] = _scan_chunk(chunks[index], fmt)
-                emit()
-            for result in workers.results():
-                if result is not None:  # else the worker died: its chunks are done below
-                    results.update(marshal.loads(result))
-            for index in range(emitted, len(chunks)):
-                if index not in results:
-                    results[index] = _scan_chunk(chunks[index], fmt)
-            emit()
-        finally:
-            workers.close()
-    finally:
-        tickets.close()
+            for result in pool.map(partial(_scan_chunk, fmt=fmt), chunks):
+                emit(result)
+        except BrokenProcessPool:
+            for chunk in chunks[done:]:
+                emit(_scan_chunk(chunk, fmt))
     return failed
-
-
-def _work(chunks: list[list[tuple[str, str]]], tickets: forked.Tickets, fmt: Format) -> bytes:
-    """A worker's job: scan the chunks it takes; their results by chunk number."""
-    done: dict[int, ChunkResult] = {}
-    while (index := tickets.take()) is not None:
-        done[index] = _scan_chunk(chunks[index], fmt)
-    return marshal.dumps(done)
 
 
 def _scan_chunk(chunk: list[tuple[str, str]], fmt: Format) -> ChunkResult:
@@ -543,7 +479,7 @@ def _scan_chunk(chunk: list[tuple[str, str]], fmt: Format) -> ChunkResult:
         writer = _csv_writer(out)
     summary = Summary()
     failed = _scan_files(chunk, fmt, out, err, writer, summary)
-    return out.getvalue(), err.getvalue(), failed, summary.counts()
+    return out.getvalue(), err.getvalue(), failed, summary
 
 
 def _progress_bar(total: int, progress: bool | None) -> Any:

@@ -15,24 +15,6 @@ SHARED = ROOT.parent / "shared"
 CORPUS = SHARED / "corpus" / "sisimai"
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    """Refuse to test stale C builds: `pip install -e .` compiles some modules in place
-    (setup.py), and Python imports such an extension before the source beside it."""
-    stale = [
-        so.name
-        for so in (ROOT / "bot").rglob("*.so")
-        if "__mypyc" not in so.name
-        and (source := so.with_name(so.name.split(".", 1)[0] + ".py")).is_file()
-        and source.stat().st_mtime > so.stat().st_mtime
-    ]
-    if stale:
-        pytest.exit(
-            f"compiled modules older than their source: {', '.join(sorted(stale))}; "
-            "run `python3 -m pip install -e '.[test]'` again (or delete them)",
-            returncode=3,
-        )
-
-
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     with path.open(encoding="utf-8") as handle:
         return [json.loads(line) for line in handle if line.strip()]

@@ -46,7 +46,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import lru_cache
-from typing import Final
 
 from bot.core import reasons
 from bot.core.codes import ReplyCode, StatusCode, reply_code, status_code
@@ -58,30 +57,30 @@ from bot.core.reasons import Cause
 __all__ = ["action_topics", "classify", "find_replycode", "find_status", "merge_actions"]
 
 #: An enhanced status code (RFC 3463) standing on its own, not part of an IP or version.
-STATUS_RE: Final = re.compile(r"([245])(?<![\w.][245])\.(\d{1,3})\.(\d{1,3})(?!\w|\.\d)")
+STATUS_RE = re.compile(r"([245])(?<![\w.][245])\.(\d{1,3})\.(\d{1,3})(?!\w|\.\d)")
 #: A three-digit reply code (RFC 5321: first digit 2/4/5, second 0-5) standing on its own.
-REPLY_RE: Final = re.compile(r"([245](?<![\w.\-+/@#$%=][245])[0-5]\d)(?!\w|\.\d|-\d\d|/\d)")
+REPLY_RE = re.compile(r"([245](?<![\w.\-+/@#$%=][245])[0-5]\d)(?!\w|\.\d|-\d\d|/\d)")
 
 #: Most of a diagnostic we read for words; servers put the reason near the start.
-MAX_DIAGNOSTIC: Final = 8_000
+MAX_DIAGNOSTIC = 8_000
 
-_CLASS_OF_DIGIT: Final[dict[str, DeliveryClass]] = {
+_CLASS_OF_DIGIT: dict[str, DeliveryClass] = {
     "2": "success",
     "4": "transient",
     "5": "permanent",
 }
-_CLASS_WORD: Final = {"success": "success", "transient": "temporary", "permanent": "permanent"}
-_ACTION_CLASS: Final[dict[str, DeliveryClass]] = {
+_CLASS_WORD = {"success": "success", "transient": "temporary", "permanent": "permanent"}
+_ACTION_CLASS: dict[str, DeliveryClass] = {
     "delivered": "success",
     "relayed": "success",
     "expanded": "success",
     "delayed": "transient",
     "failed": "permanent",
 }
-_MAX_ACTIONS: Final = 5
+_MAX_ACTIONS = 5
 #: Reasons whose words speak of a recipient's address (``recipient_words`` in reasons.toml).
-_RECIPIENT_WORDS: Final = frozenset(load("reasons").get("recipient_words", ()))
-_NOT_WORD: Final = re.compile(r"[\W_]+")
+_RECIPIENT_WORDS = frozenset(load("reasons").get("recipient_words", ()))
+_NOT_WORD = re.compile(r"[\W_]+")
 
 
 def _words(text: str) -> str:
@@ -90,11 +89,11 @@ def _words(text: str) -> str:
 
 
 #: Topic -> cue phrases in `_words` form (``action_topics`` in reasons.toml).
-_TOPIC_CUES: Final[dict[str, tuple[str, ...]]] = {
+_TOPIC_CUES: dict[str, tuple[str, ...]] = {
     topic: tuple(_words(cue) for cue in cues)
     for topic, cues in load("reasons").get("action_topics", {}).items()
 }
-_MAX_REFERENCES: Final = 4
+_MAX_REFERENCES = 4
 
 
 def find_status(text: str) -> str | None:
@@ -375,7 +374,7 @@ def _addressing(st: StatusCode) -> bool:
 
 
 #: Commands sent before the message content: a refusal there never judged the content.
-_BEFORE_DATA: Final = frozenset({"CONN", "HELO", "EHLO", "STARTTLS", "AUTH", "MAIL", "XFORWARD"})
+_BEFORE_DATA = frozenset({"CONN", "HELO", "EHLO", "STARTTLS", "AUTH", "MAIL", "XFORWARD"})
 
 
 def _by_stage(
@@ -466,7 +465,7 @@ def _lead(recipient: str | None, provider: Provider | None, klass: DeliveryClass
 
 
 #: The explanation when neither the lead nor the codes' or cause's wording says anything.
-_NOTHING_TO_SAY: Final = "The input holds an SMTP code we could not say more about."
+_NOTHING_TO_SAY = "The input holds an SMTP code we could not say more about."
 
 
 @lru_cache(maxsize=2048)

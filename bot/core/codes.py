@@ -15,7 +15,8 @@ because the classifier calls it for every line it reads.
 from __future__ import annotations
 
 import re
-from typing import Any, Final, NamedTuple
+from dataclasses import dataclass, replace
+from typing import Any
 
 from bot.core.data import load
 
@@ -31,7 +32,8 @@ __all__ = [
 ]
 
 
-class ReplyCode(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class ReplyCode:
     """One three-digit SMTP reply code."""
 
     code: str
@@ -47,7 +49,8 @@ class ReplyCode(NamedTuple):
     contexts: tuple[str, ...]
 
 
-class StatusCode(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class StatusCode:
     """One enhanced status code (RFC 3463), as asked for, with the registry row it matched."""
 
     code: str
@@ -66,16 +69,16 @@ class StatusCode(NamedTuple):
     registered: bool
 
 
-_REPLY_SYNTAX: Final = re.compile(r"[2-5][0-9][0-9]")
+_REPLY_SYNTAX = re.compile(r"[2-5][0-9][0-9]")
 # RFC 3463: class 2/4/5; subject and detail 1-3 digits without leading zeros.
-_STATUS_SYNTAX: Final = re.compile(r"([245])\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})")
+_STATUS_SYNTAX = re.compile(r"([245])\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})")
 
-_REPLY_CLASS: Final = {"2": "success", "3": "intermediate", "4": "transient", "5": "permanent"}
-_STATUS_CLASS: Final = {"2": "success", "4": "transient", "5": "permanent"}
-_CLASS_RETRY: Final[dict[str, bool | None]] = {"2": None, "3": None, "4": True, "5": False}
+_REPLY_CLASS = {"2": "success", "3": "intermediate", "4": "transient", "5": "permanent"}
+_STATUS_CLASS = {"2": "success", "4": "transient", "5": "permanent"}
+_CLASS_RETRY: dict[str, bool | None] = {"2": None, "3": None, "4": True, "5": False}
 
 #: Cap on cached fallback objects for unlisted status codes (inputs can be adversarial).
-_FALLBACK_CACHE_MAX: Final = 4096
+_FALLBACK_CACHE_MAX = 4096
 
 
 def is_reply_code(code: str) -> bool:
@@ -253,17 +256,8 @@ class _StatusTables:
         else:
             unknown = f"Detail {detail} is not in the registry, so only the subject is known."
         entry = _status_entry(status, key, row, digit, False, self.success)
-        entry = StatusCode(
-            code=entry.code,
-            key=entry.key,
-            title=entry.title,
-            explanation=f"{entry.explanation} {unknown}",
-            actions=entry.actions,
-            reason=None,
-            klass=entry.klass,
-            retry=entry.retry,
-            references=entry.references,
-            registered=False,
+        entry = replace(
+            entry, explanation=f"{entry.explanation} {unknown}", reason=None, registered=False
         )
         if len(self.fallback) < _FALLBACK_CACHE_MAX:
             self.fallback[status] = entry

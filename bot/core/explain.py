@@ -17,7 +17,7 @@ are returned. Every cut is told in the report's `notices`, never silent.
 from __future__ import annotations
 
 import re
-from typing import Final
+from dataclasses import replace
 
 from bot.core import reasons
 from bot.core import replytext as rt
@@ -27,8 +27,6 @@ from bot.core.model import Evidence, Report, Verdict
 
 __all__ = ["MAX_LINES", "MAX_RECIPIENTS", "MAX_TEXT", "explain"]
 
-# Plain module attributes, not Final: compiled code then reads them at run time, so a
-# caller (or a test) can lower them.
 #: Characters of a paste read for replies.
 MAX_TEXT = MAX_EXPLAIN_CHARS
 #: Lines of a paste read for replies.
@@ -36,7 +34,7 @@ MAX_LINES = MAX_EXPLAIN_LINES
 #: Verdicts returned for one paste; a log with more recipients is cut here, saying so.
 MAX_RECIPIENTS = MAX_PASTE_RECIPIENTS
 
-_MESSAGE_TO: Final = re.compile(
+_MESSAGE_TO = re.compile(
     r"message to <?(" + rt._ADDR + r")>? (?:couldn't|could not|cannot|can't|wasn't|was not)"
     r"(?: be)? deliver",
     re.IGNORECASE,
@@ -176,6 +174,5 @@ def _judge(
         )
         second = classify(wider)
         if second.reason is not None:
-            second.diagnostic = evidence.diagnostic
-            return second
+            return replace(second, diagnostic=evidence.diagnostic)
     return verdict

@@ -7,8 +7,8 @@ import and matches it.  Two jobs:
   such as ``- gsmtp`` or ``[TSS04]``) in the reply text and in the remote MTA's
   host name.  Each marker is indexed by its longest word; the text is cut into
   words once (a C-speed byte translate and split), and only markers whose word
-  occurs are searched for.  That keeps a 200-character reply at a few
-  microseconds and a 1 MB paste linear, whatever the number of markers.
+  occurs are searched for.  That keeps the time linear in the reply's length,
+  whatever the number of markers.
 * `provider_rule` finds the first rule of that provider (then of the provider it
   inherits from, then the blocklists' rules, which apply to every reply) whose
   phrase, codes and command fit.
@@ -22,16 +22,16 @@ blocklist the reply merely quotes; then the longer (more specific) marker wins.
 from __future__ import annotations
 
 import re
-from typing import Any, Final, NamedTuple
+from dataclasses import dataclass
+from typing import Any
 
 from bot.core.data import load
 
 __all__ = ["Provider", "ProviderRule", "all_providers", "detect_provider", "provider_rule"]
 
 
-# Named tuples (read-only, hashable for classify's wording cache) and plain classes, not
-# dataclasses: importing `dataclasses` would cost every command-line run ~10 ms of start-up.
-class Provider(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Provider:
     """A mailbox provider, mail filter or blocklist we can recognise."""
 
     key: str
@@ -39,7 +39,8 @@ class Provider(NamedTuple):
     docs: str | None
 
 
-class ProviderRule(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class ProviderRule:
     """What a provider's own code or wording means (reason in Sisimai's vocabulary)."""
 
     provider: Provider
@@ -50,11 +51,11 @@ class ProviderRule(NamedTuple):
     reference: str | None
 
 
-_KIND_RANK: Final = {"blocklist": 0, "filter": 1, "mailbox": 2}
-_MAILBOX: Final = _KIND_RANK["mailbox"]
+_KIND_RANK = {"blocklist": 0, "filter": 1, "mailbox": 2}
+_MAILBOX = _KIND_RANK["mailbox"]
 #: Strength of where a marker was seen: a bare mail domain in the text (may be an address).
 _WEAK, _STRONG, _REMOTE = 0, 1, 2
-_ALNUM: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 #: Best marker so far: ((strength, kind rank, marker length), provider key).
 _Best = tuple[tuple[int, int, int], str] | None
 
@@ -62,8 +63,7 @@ _Best = tuple[tuple[int, int, int], str] | None
 class _LazyPattern:
     """A data regex compiled on its first search: most never meet a reply that reaches them.
 
-    Compiling the ~80 regexes of ``providers.toml`` up front was a third of this module's
-    import time, paid by every CLI run.
+    Compiling them all up front would slow the start-up of every command-line run.
     """
 
     __slots__ = ("_compiled", "source")
@@ -79,44 +79,26 @@ class _LazyPattern:
         return compiled.search(text)
 
 
+@dataclass(frozen=True, slots=True)
 class _Rule:
-    __slots__ = (
-        "codes", "commands", "gated", "needles", "owner", "pattern", "ranges", "result",
-        "when_class",
-    )
-
-    def __init__(
-        self,
-        owner: Provider,
-        needles: tuple[str, ...],
-        pattern: _LazyPattern | None,
-        codes: frozenset[str],
-        ranges: tuple[tuple[str, int, int], ...],
-        when_class: str | None,
-        commands: frozenset[str],
-        result: ProviderRule,
-        gated: bool,
-    ) -> None:
-        self.owner: Final = owner
-        self.needles: Final = needles
-        self.pattern: Final = pattern
-        self.codes: Final = codes
-        #: (class.subject prefix, low, high) for ranges such as ``5.7.606-649``.
-        self.ranges: Final = ranges
-        self.when_class: Final = when_class
-        self.commands: Final = commands
-        self.result: Final = result
-        #: Does the rule depend on the reply's codes (codes, ranges or a class)?
-        self.gated: Final = gated
+    owner: Provider
+    needles: tuple[str, ...]
+    pattern: _LazyPattern | None
+    codes: frozenset[str]
+    #: (class.subject prefix, low, high) for ranges such as ``5.7.606-649``.
+    ranges: tuple[tuple[str, int, int], ...]
+    when_class: str | None
+    commands: frozenset[str]
+    result: ProviderRule
+    #: Does the rule depend on the reply's codes (codes, ranges or a class)?
+    gated: bool
 
 
+@dataclass(frozen=True, slots=True)
 class _Entry:
-    __slots__ = ("kind_rank", "parent", "provider")
-
-    def __init__(self, provider: Provider, kind_rank: int, parent: str | None) -> None:
-        self.provider: Final = provider
-        self.kind_rank: Final = kind_rank
-        self.parent: Final = parent
+    provider: Provider
+    kind_rank: int
+    parent: str | None
 
 
 def _parse_codes(raw: list[str]) -> tuple[frozenset[str], tuple[tuple[str, int, int], ...]]:
@@ -219,33 +201,33 @@ def _rule(provider: Provider, raw: dict[str, Any]) -> _Rule:
     )
 
 
-_WORD_SPLIT: Final = re.compile(r"[a-z0-9]+")
-_COMMON_WORDS: Final = frozenset(
+_WORD_SPLIT = re.compile(r"[a-z0-9]+")
+_COMMON_WORDS = frozenset(
     {
         *("com", "net", "org", "mail", "email", "www", "smtp", "mx", "sender"),
         *("postmaster", "support", "co", "ne", "jp", "de", "fr", "ru", "uk"),
     }
 )
 #: bytes.translate table: ASCII letters folded to lower case, digits kept, all else a space.
-_FOLD: Final = bytes(
+_FOLD = bytes(
     c + 32 if 65 <= c <= 90 else c if (48 <= c <= 57 or 97 <= c <= 122) else 32 for c in range(256)
 )
 _ENTRIES, _RULE_SPECS, _GLOBAL_RULES, _BY_WORD, _PATTERNS = _compile()
-_BUILT: Final[dict[str, tuple[_Rule, ...]]] = {}
-_WORDS: Final = frozenset(_BY_WORD)
-_ALL: Final = tuple(entry.provider for entry in _ENTRIES.values())
+_BUILT: dict[str, tuple[_Rule, ...]] = {}
+_WORDS = frozenset(_BY_WORD)
+_ALL = tuple(entry.provider for entry in _ENTRIES.values())
 #: (gate marker, blocklist key) for every blocklist, in file order.
-_GATES: Final = tuple((gate, listed) for gates, listed in _GLOBAL_RULES for gate in gates)
+_GATES = tuple((gate, listed) for gates, listed in _GLOBAL_RULES for gate in gates)
 
-_CONTINUATION_RE: Final = re.compile(
+_CONTINUATION_RE = re.compile(
     r"[245](?<![\w.#-][245])\d\d"
     r"(?:-#?[245]\.\d{1,3}\.\d{1,3}|-| #?[245]\.\d{1,3}\.\d{1,3})(?![\w.])"
 )
 # The look-behind sits after the first digit: a pattern that opens with a character
 # class is scanned for that class in C, one opening with a look-behind is tried at
 # every position (twice as slow on a pasted line).
-_REPLY_RE: Final = re.compile(r"[245](?<![\d.][245])\d\d(?![\d.])")
-_STATUS_RE: Final = re.compile(r"[245](?<![\d.][245])\.\d{1,3}\.\d{1,3}(?![\d.])")
+_REPLY_RE = re.compile(r"[245](?<![\d.][245])\d\d(?![\d.])")
+_STATUS_RE = re.compile(r"[245](?<![\d.][245])\.\d{1,3}\.\d{1,3}(?![\d.])")
 
 
 def all_providers() -> tuple[Provider, ...]:
@@ -352,8 +334,7 @@ def provider_rule(
         candidates.append(_rules(key))
         key = _ENTRIES[key].parent
     # A blocklist's rules only matter when the reply names that blocklist: one flat
-    # loop over (gate, blocklist) pairs in file order (no generator or comprehension,
-    # whose call costs more than the six finds).
+    # loop over (gate, blocklist) pairs in file order.
     for gate, listed in _GATES:
         if gate in original and listed not in seen:
             seen.add(listed)

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Any, Final, NamedTuple
+from dataclasses import dataclass
+from typing import Any
 
 from bot.core.data import load
 from bot.core.model import REASONS, DeliveryClass
@@ -36,7 +37,8 @@ __all__ = [
 ]
 
 
-class Cause(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Cause:
     """One explained cause of failure and the vocabulary reason it reports."""
 
     key: str
@@ -50,42 +52,35 @@ class Cause(NamedTuple):
     rank: int
 
 
-class MatchResult(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class MatchResult:
     """The best cause named by a strong phrase, and by a weak one (either may be None)."""
 
     strong: Cause | None
     weak: Cause | None
 
 
+@dataclass(frozen=True, slots=True)
 class _Needle:
-    __slots__ = ("cause", "regex", "strong", "text")
-
-    def __init__(
-        self,
-        text: str,
-        regex: re.Pattern[str] | None,
-        strong: bool,
-        cause: Cause,
-    ) -> None:
-        self.text: Final = text
-        self.regex: Final = regex
-        self.strong: Final = strong
-        self.cause: Final = cause
+    text: str
+    regex: re.Pattern[str] | None
+    strong: bool
+    cause: Cause
 
 
-_WORD: Final = re.compile(r"\w+")
+_WORD = re.compile(r"\w+")
 #: Where an address's domain or a link ends.
-_DOMAIN_END: Final = re.compile(r"[\w.\-]*")
-_LINK_END: Final = re.compile(r"[^\s<>()\[\]\"']*")
+_DOMAIN_END = re.compile(r"[\w.\-]*")
+_LINK_END = re.compile(r"[^\s<>()\[\]\"']*")
 #: Characters that end an address's local part when reading backwards from ``@``.
-_LOCAL_STOP: Final = frozenset(" \t\r\n<>()[]{}\"',;:|")
+_LOCAL_STOP = frozenset(" \t\r\n<>()[]{}\"',;:|")
 #: A run of local-part characters (anything but `_LOCAL_STOP`).
-_LOCAL_RUN: Final = re.compile("[^" + re.escape("".join(sorted(_LOCAL_STOP))) + "]*")
+_LOCAL_RUN = re.compile("[^" + re.escape("".join(sorted(_LOCAL_STOP))) + "]*")
 
 
-_DATA: Final[dict[str, Any]] = load("reasons")
-_ORDER: Final[list[str]] = list(_DATA["order"])
-_CAUSES: Final[dict[str, Cause]] = {}
+_DATA: dict[str, Any] = load("reasons")
+_ORDER: list[str] = list(_DATA["order"])
+_CAUSES: dict[str, Cause] = {}
 for _key, _entry in _DATA["reason"].items():
     _reason = str(_entry.get("reason", _key))
     if _reason not in REASONS:
@@ -100,7 +95,7 @@ for _key, _entry in _DATA["reason"].items():
         actions=tuple(str(a) for a in _entry.get("actions", ())),
         rank=_ORDER.index(_key),
     )
-_MISSING: Final = REASONS - {c.reason for c in _CAUSES.values() if c.key == c.reason}
+_MISSING = REASONS - {c.reason for c in _CAUSES.values() if c.key == c.reason}
 if _MISSING:
     raise ValueError(f"reasons.toml lacks entries for {sorted(_MISSING)}")
 
@@ -127,7 +122,7 @@ def _build_index() -> dict[str, list[_Needle]]:
     return index
 
 
-_INDEX: Final = _build_index()
+_INDEX = _build_index()
 #: One phrase to test: (rank of its cause, literal text, compiled regex or None, cause).
 _Test = tuple[int, str, "re.Pattern[str] | None", Cause]
 
@@ -142,22 +137,22 @@ def _tests(needles: list[_Needle], strong: bool) -> tuple[_Test, ...]:
 #: fastest tokeniser CPython offers (ASCII punctuation becomes a separator). Each anchor
 #: maps to its strong phrases, sorted by rank (best first); the few anchors of weak
 #: phrases have their own table, read only through `_WEAK_ANCHORS`.
-_STRONG_INDEX: Final[dict[bytes, tuple[_Test, ...]]] = {
+_STRONG_INDEX: dict[bytes, tuple[_Test, ...]] = {
     anchor.encode("utf-8"): _tests(needles, True) for anchor, needles in _INDEX.items()
 }
-_WEAK_INDEX: Final[dict[bytes, tuple[_Test, ...]]] = {
+_WEAK_INDEX: dict[bytes, tuple[_Test, ...]] = {
     anchor.encode("utf-8"): weak
     for anchor, needles in _INDEX.items()
     if (weak := _tests(needles, False))
 }
-_ANCHORS: Final = frozenset(_STRONG_INDEX)
-_WEAK_ANCHORS: Final = frozenset(_WEAK_INDEX)
+_ANCHORS = frozenset(_STRONG_INDEX)
+_WEAK_ANCHORS = frozenset(_WEAK_INDEX)
 #: Rank beyond every cause: "nothing found yet".
-_NO_RANK: Final = len(_ORDER) + 1
+_NO_RANK = len(_ORDER) + 1
 #: One shared MatchResult per (strong, weak) pair: results are immutable and building a
 #: frozen dataclass costs more than the dict hit. At most (causes + 1) ** 2 entries.
-_RESULTS: Final[dict[tuple[int, int], MatchResult]] = {}
-_FOLD: Final = bytes(
+_RESULTS: dict[tuple[int, int], MatchResult] = {}
+_FOLD = bytes(
     c if (chr(c).isalnum() or c == 0x5F or c >= 0x80) else 0x20 for c in range(256)
 )
 
@@ -168,12 +163,12 @@ def _minimal_phrases(phrases: list[str]) -> tuple[str, ...]:
     return tuple(p for p in phrases if not any(o != p and o in p for o in phrases))
 
 
-_TEMPORARY: Final = _minimal_phrases(_DATA["temporary"])
-_PERMANENT: Final = _minimal_phrases(_DATA["permanent"])
-_COMMAND: Final[dict[str, str]] = dict(_DATA.get("command", {}))
-_NEVER_HEALS: Final = frozenset(_DATA.get("never_heals", ()))
-_STATUS_FIRST: Final = frozenset(_DATA.get("status_first", ()))
-_REPLY_FALLBACK: Final[dict[str, str]] = dict(_DATA.get("reply_fallback", {}))
+_TEMPORARY = _minimal_phrases(_DATA["temporary"])
+_PERMANENT = _minimal_phrases(_DATA["permanent"])
+_COMMAND: dict[str, str] = dict(_DATA.get("command", {}))
+_NEVER_HEALS = frozenset(_DATA.get("never_heals", ()))
+_STATUS_FIRST = frozenset(_DATA.get("status_first", ()))
+_REPLY_FALLBACK: dict[str, str] = dict(_DATA.get("reply_fallback", {}))
 
 
 #: The last (text, prepared) pair: `explain` prepares the server's words for the reply
@@ -263,7 +258,7 @@ def match(low: str) -> MatchResult:
     return result
 
 
-_NOTHING: Final = MatchResult(None, None)
+_NOTHING = MatchResult(None, None)
 
 
 def cause(key: str | None) -> Cause | None:

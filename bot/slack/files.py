@@ -13,8 +13,9 @@ from collections.abc import Mapping
 from typing import IO, Any
 from urllib.parse import urlparse
 
-from bot.core import explain, scan
+from bot.core.explain import explain
 from bot.core.model import Report
+from bot.core.scan import scan
 
 SUFFIXES = (".eml", ".txt")
 FILETYPES = frozenset({"email", "text", "eml"})

@@ -13,7 +13,7 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.core import explain
+from bot.core.explain import explain
 from bot.core.model import Report
 from bot.slack.settings import Settings
 from bot.slack.stats import Stats

@@ -8,7 +8,6 @@ an error record and goes on); input exactly at a limit is accepted.
 from __future__ import annotations
 
 import csv
-import importlib
 import io
 import json
 import subprocess
@@ -18,8 +17,9 @@ from pathlib import Path
 import pytest
 
 from bot import cli, scanfiles
-from bot.core import explain, limits, replytext, scan
+from bot.core import limits, replytext
 from bot.core.explain import MAX_RECIPIENTS as EXPLAIN_MAX_RECIPIENTS
+from bot.core.explain import explain
 from bot.core.limits import (
     MAX_EXPLAIN_CHARS,
     MAX_EXPLAIN_LINES,
@@ -30,10 +30,7 @@ from bot.core.limits import (
     human_size,
 )
 from bot.core.mail.formats.fallback import _MAX_RECIPIENTS as FALLBACK_MAX_RECIPIENTS
-
-# The modules, not the functions `bot.core` exports under the same names.
-SCAN_MODULE = importlib.import_module("bot.core.scan")
-EXPLAIN_MODULE = importlib.import_module("bot.core.explain")
+from bot.core.scan import scan
 
 REPLY = "550 5.1.1 <bob@example.com>: Recipient address rejected: User unknown"
 BOUNCE = (
@@ -257,7 +254,7 @@ def test_recipients_over_the_limit_are_cut_with_a_note() -> None:
 
 def test_recipients_at_the_limit_say_there_may_be_more(monkeypatch: pytest.MonkeyPatch) -> None:
     """A parser may stop at the limit itself, so exactly the limit cannot be told from more."""
-    monkeypatch.setattr(SCAN_MODULE, "MAX_RECIPIENTS", 3)
+    monkeypatch.setattr("bot.core.scan.MAX_RECIPIENTS", 3)
     assert scan(_dsn(2)).notices == []
     assert scan(_dsn(3)).notices == [
         "3 recipients are reported, as many as the limit allows (MAX_RECIPIENTS); "
@@ -283,7 +280,7 @@ def test_pasted_log_over_the_recipient_limit_says_so() -> None:
 def test_recipients_listed_over_one_reply_are_cut_with_a_note(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(EXPLAIN_MODULE, "MAX_RECIPIENTS", 2)
+    monkeypatch.setattr("bot.core.explain.MAX_RECIPIENTS", 2)
     paste = "a@example.com\nb@example.com\nc@example.com\n\n550 5.1.1 User unknown"
     report = explain(paste)
     assert [v.recipient for v in report.verdicts] == ["a@example.com", "b@example.com"]
@@ -353,7 +350,7 @@ def test_scan_notes_a_cut_report_on_stderr_after_the_file_name(
     monkeypatch: pytest.MonkeyPatch,
     fmt: scanfiles.Format,
 ) -> None:
-    monkeypatch.setattr(SCAN_MODULE, "MAX_RECIPIENTS", 2)
+    monkeypatch.setattr("bot.core.scan.MAX_RECIPIENTS", 2)
     big, small = tmp_path / "big.eml", tmp_path / "small.eml"
     big.write_bytes(_dsn(5))
     small.write_bytes(_dsn(1))
@@ -372,7 +369,7 @@ def test_scan_notes_a_cut_report_on_stderr_after_the_file_name(
 def test_scan_notes_name_the_mbox_message(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(SCAN_MODULE, "MAX_RECIPIENTS", 2)
+    monkeypatch.setattr("bot.core.scan.MAX_RECIPIENTS", 2)
     envelope = b"From MAILER-DAEMON Thu Apr 29 23:34:45 2021\n"
     box = tmp_path / "box"
     box.write_bytes(envelope + _dsn(1) + b"\n" + envelope + _dsn(4))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import importlib
 import io
 import json
 import os
@@ -242,7 +241,7 @@ def test_iter_files_skips_hidden(tmp_path: Path) -> None:
 def test_a_report_cut_at_the_recipient_limit_is_noted_on_stderr(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(importlib.import_module("bot.core.scan"), "MAX_RECIPIENTS", 1)
+    monkeypatch.setattr("bot.core.scan.MAX_RECIPIENTS", 1)
     (tmp_path / "a.eml").write_bytes(BOUNCE)
     (tmp_path / "b.eml").write_bytes(NOT_BOUNCE)
     code, out, err = _run(capsys, "--json", str(tmp_path))

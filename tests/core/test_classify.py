@@ -4,9 +4,9 @@ code, 2xx; the SMTP stage of an unknown-user reply (before RCPT, after DATA)."""
 
 from __future__ import annotations
 
-from bot.core import classify, explain
-from bot.core.classify import action_topics, merge_actions
+from bot.core.classify import action_topics, classify, merge_actions
 from bot.core.data import load
+from bot.core.explain import explain
 from bot.core.model import Evidence
 from tests.conftest import CORPUS, read_jsonl
 

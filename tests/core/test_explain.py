@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
 import time
 
 import pytest
 
-from bot.core import explain
+from bot.core.explain import explain
 from bot.core.model import REASONS, Report
 from tests.conftest import CORPUS
 
@@ -361,7 +360,7 @@ def test_whole_email_goes_to_scan(monkeypatch: pytest.MonkeyPatch) -> None:
         seen.append(raw)
         return Report(bounce=True, source_format="fake")
 
-    monkeypatch.setattr(importlib.import_module("bot.core.scan"), "scan", fake_scan)
+    monkeypatch.setattr("bot.core.scan.scan", fake_scan)
     text = (
         "From: MAILER-DAEMON@example.org\nSubject: Undelivered Mail\n"
         "Content-Type: text/plain\n\nhi\n"

@@ -35,12 +35,14 @@ from typing import Any
 import pytest
 
 import bot.core
-from bot.core import classify, explain, scan
 from bot.core import data as knowledge
+from bot.core.classify import classify
+from bot.core.explain import explain
 from bot.core.mail.formats import detectors
 from bot.core.mail.message import BounceMessage
 from bot.core.model import Evidence
 from bot.core.providers import detect_provider
+from bot.core.scan import scan
 
 SMALL = 100_000
 LARGE = 1_000_000

@@ -20,9 +20,10 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from bot.core import explain, scan
+from bot.core.explain import explain
 from bot.core.limits import MAX_PASTE_RECIPIENTS, MAX_RECIPIENTS
 from bot.core.model import REASONS, Report
+from bot.core.scan import scan
 from tests.conftest import CORPUS, read_jsonl
 
 # --------------------------------------------------------------------------- the contract

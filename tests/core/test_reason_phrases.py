@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core import explain
+from bot.core.explain import explain
 
 CASES = [
     # A client that did not log in (SMTP AUTH) is not a message failing SPF/DKIM/DMARC.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core import explain
 from bot.core import replytext as rt
+from bot.core.explain import explain
 
 
 def test_unescape_slack() -> None:

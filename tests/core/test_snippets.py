@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bot.core import explain
+from bot.core.explain import explain
 from tests.conftest import CORPUS, read_jsonl
 
 REASON_FLOOR = 0.95

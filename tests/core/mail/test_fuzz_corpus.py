@@ -22,8 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.core import explain, scan
+from bot.core.explain import explain
 from bot.core.model import Report
+from bot.core.scan import scan
 from tests.conftest import CORPUS, read_jsonl
 from tests.core.test_properties import assert_contract
 
