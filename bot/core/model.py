@@ -124,7 +124,7 @@ class Verdict(_Record):
     _FIELDS = (
         "title", "explanation", "recipient", "replycode", "status", "delivery_class", "reason",
         "retry", "provider", "actions", "diagnostic", "references", "remote_mta", "action",
-        "feedback_type",
+        "feedback_type", "reporter", "esp_category",
     )
     __slots__ = _FIELDS
 
@@ -145,6 +145,8 @@ class Verdict(_Record):
         remote_mta: str | None = None,
         action: str | None = None,
         feedback_type: str | None = None,
+        reporter: str | None = None,
+        esp_category: str | None = None,
     ) -> None:
         self.title = title
         self.explanation = explanation
@@ -161,9 +163,15 @@ class Verdict(_Record):
         self.remote_mta = remote_mta
         self.action = action
         self.feedback_type = feedback_type
+        #: Who reported the failure when it is not the remote server itself: the sending
+        #: service (``Amazon SES``, ``SendGrid`` …) or log (``PowerMTA``) the input came from.
+        self.reporter = reporter
+        #: The reporter's own category, beside ours (``Permanent / NoEmail``, SparkPost's
+        #: ``10 Invalid Recipient`` …).
+        self.esp_category = esp_category
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "recipient": self.recipient,
             "replycode": self.replycode,
             "status": self.status,
@@ -180,6 +188,12 @@ class Verdict(_Record):
             "action": self.action,
             "feedback_type": self.feedback_type,
         }
+        # Only for sending-service events and logs, so every other answer keeps its keys.
+        if self.reporter is not None:
+            out["reporter"] = self.reporter
+        if self.esp_category is not None:
+            out["esp_category"] = self.esp_category
+        return out
 
 
 class OriginalMessage(_Record):
@@ -202,7 +216,7 @@ class OriginalMessage(_Record):
 class Report(_Record):
     """Everything we concluded from one input."""
 
-    _FIELDS = ("bounce", "verdicts", "original", "source_format", "notices")
+    _FIELDS = ("bounce", "verdicts", "original", "source_format", "notices", "delivered")
     __slots__ = _FIELDS
 
     def __init__(
@@ -212,6 +226,7 @@ class Report(_Record):
         original: OriginalMessage | None = None,
         source_format: str | None = None,
         notices: list[str] | None = None,
+        delivered: int = 0,
     ) -> None:
         self.bounce = bounce
         self.verdicts: list[Verdict] = [] if verdicts is None else verdicts
@@ -221,6 +236,8 @@ class Report(_Record):
         #: Sentences telling what a limit left out of this report (see `bot.core.limits`);
         #: empty when nothing was cut.
         self.notices: list[str] = [] if notices is None else notices
+        #: Log lines (or events) for mail that was delivered: counted, not explained.
+        self.delivered = delivered
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -229,4 +246,6 @@ class Report(_Record):
         }
         if self.original is not None:
             out["original"] = self.original.to_dict()
+        if self.delivered:
+            out["delivered"] = self.delivered
         return out
