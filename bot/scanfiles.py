@@ -29,6 +29,7 @@ from bot import forked
 from bot.core import limits
 from bot.core.mail.common import domain_of
 from bot.core.model import Report, Verdict
+from bot.core.payloads import is_json_name, read_json_bytes
 from bot.core.scan import scan, warm_up
 
 if TYPE_CHECKING:
@@ -51,7 +52,8 @@ _JSON = json.JSONEncoder(ensure_ascii=False, check_circular=False)
 
 CSV_FIELDS = (
     "file", "message", "recipient", "replycode", "status", "class", "reason", "retry",
-    "provider", "action", "remote_mta", "feedback_type", "diagnostic", "title",
+    "provider", "reporter", "esp_category", "action", "remote_mta", "feedback_type",
+    "diagnostic", "title",
     "explanation", "actions", "references", "original_message_id", "original_subject",
     "original_from", "format", "error",
 )
@@ -227,6 +229,14 @@ def _describe(exc: OSError) -> str:
     return exc.strerror or exc.__class__.__name__
 
 
+def _scan_item(item: Item) -> Report:
+    """One message's report; a ``.json``/``.jsonl`` file is a sending service's events."""
+    raw = item.raw or b""
+    if is_json_name(item.file):
+        return read_json_bytes(raw, limits.MAX_RECIPIENTS, "MAX_RECIPIENTS")
+    return scan(raw)
+
+
 # --------------------------------------------------------------------------- outputs
 
 def verdict_record(item: Item, report: Report, verdict: Verdict) -> dict[str, Any]:
@@ -278,6 +288,8 @@ class Summary:
         self.reasons: Counter[str] = Counter()
         self.domains: Counter[str] = Counter()
         self.providers: Counter[str] = Counter()
+        #: "Reporter: category" of sending-service events (empty for emails).
+        self.esp: Counter[str] = Counter()
 
     def add(self, report: Report) -> None:
         self.messages += 1
@@ -288,6 +300,8 @@ class Summary:
             self.reasons[verdict.reason or "(undetermined)"] += 1
             self.domains[domain_of(verdict.recipient) or "(no address)"] += 1
             self.providers[verdict.provider or "(unknown)"] += 1
+            if verdict.reporter:
+                self.esp[f"{verdict.reporter}: {verdict.esp_category or '(none)'}"] += 1
 
     def counts(self) -> dict[str, Any]:
         """Everything counted, as plain values (sent back by a forked worker)."""
@@ -295,6 +309,7 @@ class Summary:
             "messages": self.messages, "bounces": self.bounces, "errors": self.errors,
             "verdicts": self.verdicts, "reasons": dict(self.reasons),
             "domains": dict(self.domains), "providers": dict(self.providers),
+            "esp": dict(self.esp),
         }
 
     def merge(self, counts: dict[str, Any]) -> None:
@@ -306,6 +321,7 @@ class Summary:
         self.reasons.update(counts["reasons"])
         self.domains.update(counts["domains"])
         self.providers.update(counts["providers"])
+        self.esp.update(counts.get("esp", {}))
 
     def render(self, top: int = 20) -> str:
         lines = [
@@ -319,6 +335,8 @@ class Summary:
             ("provider", self.providers),
         ):
             lines += ["", _table(title, counts, self.verdicts, top)]
+        if self.esp:
+            lines += ["", _table("reporter's own category", self.esp, self.verdicts, top)]
         return "\n".join(lines)
 
 
@@ -398,7 +416,7 @@ def _scan_files(
                 elif writer is not None:
                     writer.writerow(record)
                 continue
-            report = scan(item.raw)
+            report = _scan_item(item)
             if report.notices:
                 where = shown if item.message is None else f"{shown} (message {item.message})"
                 for notice in report.notices:
