@@ -41,6 +41,9 @@ def parse(obj: dict[str, Any]) -> list[Event] | None:
     if kind == "delivered":
         return [Event(REPORTER, "delivered", recipient)]
     words = clean_diagnostic(obj.get("reason"))
+    said = words or ""
+    if said.lower().startswith(event):  # "blocked : due to blacklist user"
+        said = said[len(event) :].lstrip(" :")
     hint = {"blocked": "suppressed", "invalid_email": "userunknown"}.get(event)
     return [
         Event(
@@ -48,7 +51,7 @@ def parse(obj: dict[str, Any]) -> list[Event] | None:
             kind,
             recipient,
             diagnostic=None if kind in ("dropped", "complaint") else words,
-            category=event + (f": {words}" if kind == "dropped" and words else ""),
+            category=event + (f": {said}" if kind == "dropped" and said else ""),
             reason_hint=hint,
             feedback_type="abuse" if kind == "complaint" else None,
         )

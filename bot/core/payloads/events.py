@@ -93,7 +93,9 @@ def judge(event: Event) -> Verdict:
         diagnostic=diagnostic,
         replycode=event.replycode,
         status=event.status,
-        action=_ACTION.get(event.kind),
+        # A delay with the server's words is read from them (its class comes from their
+        # code); "delayed" alone would make the classifier call it an expiring message.
+        action=None if event.kind == "delay" and diagnostic else _ACTION.get(event.kind),
         remote_mta=event.remote_mta or (rt.find_remote_mta(low) if low else None),
         command=rt.find_command(low) if low else None,
         reason="feedback" if event.kind == "complaint" else None,
