@@ -76,6 +76,8 @@ def load(text: str) -> tuple[list[Any], bool]:
         text = urllib.parse.unquote_plus(text[len(_FORM_PREFIX) :]).strip()
     try:
         return [json.loads(text)], False
+    except RecursionError:  # "[[[[…": nested deeper than the parser goes; no one's events
+        return [], True
     except ValueError:
         pass
     values = []
@@ -86,7 +88,7 @@ def load(text: str) -> tuple[list[Any], bool]:
             continue
         try:
             values.append(json.loads(line))
-        except ValueError:
+        except (ValueError, RecursionError):
             broken = True
     return values, broken
 
@@ -105,7 +107,7 @@ def events_in(value: Any, depth: int = 0) -> list[Event] | None:
     if isinstance(value, str) and value[:1] in ("{", "[") and depth:
         try:
             return events_in(json.loads(value), depth + 1)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
     if not isinstance(value, dict):
         return None

@@ -116,3 +116,16 @@ def test_exchange_message_tracking() -> None:
     listed = explain((LOGS / "exchange_format_list.txt").read_text(encoding="utf-8"))
     assert [(v.recipient, v.status) for v in listed.verdicts] == [("ivy@example.com", "5.4.1")]
     assert listed.delivered == 1
+
+
+def test_sendmail_line_with_several_recipients() -> None:
+    line = (
+        "Nov 28 09:00:01 mail sm-mta[1234]: x01A0B1c001234: to=<eli@example.com>,"
+        "<fay@example.org>, delay=00:00:01, mailer=esmtp, pri=120000, "
+        "relay=mx.example.com. [198.51.100.1], dsn=5.1.1, stat=User unknown"
+    )
+    verdicts = explain(line).verdicts
+    assert [(v.recipient, v.reason) for v in verdicts] == [
+        ("eli@example.com", "userunknown"),
+        ("fay@example.org", "userunknown"),
+    ]
