@@ -79,6 +79,12 @@ def explain(text: str) -> Report:
 
 def _payload(stripped: str) -> Report | None:
     """A sending service's JSON events, or PowerMTA/Exchange log rows (`bot.core.payloads`)."""
+    if stripped.startswith("```"):  # a Slack or Markdown code block: ```json\n{…}\n```
+        inner = stripped[3:-3] if stripped.endswith("```") and len(stripped) > 6 else stripped[3:]
+        first, _, rest = inner.partition("\n")
+        inner = rest if first.strip().isalpha() else inner
+        if inner.strip()[:1] in ("{", "["):
+            stripped = inner.strip()
     if stripped[:1] in ("{", "[") or stripped.startswith("mandrill_events="):
         return read_json_paste(stripped, MAX_RECIPIENTS, "MAX_PASTE_RECIPIENTS")
     if "dsnDiag" in stripped or "recipient-status" in stripped or "RecipientStatus" in stripped:

@@ -111,3 +111,11 @@ def test_mandrill_form_field_is_decoded() -> None:
     events = (DATA / "mandrill_events.json").read_text(encoding="utf-8")
     report = explain("mandrill_events=" + quote_plus(events))
     assert [v.recipient for v in report.verdicts][:2] == ["wes@example.com", "xena@example.org"]
+
+
+@pytest.mark.parametrize("fence", ["```{}```", "```\n{}\n```", "```json\n{}\n```"])
+def test_json_in_a_code_block(fence: str) -> None:
+    payload = (DATA / "postmark_bounce.json").read_text(encoding="utf-8").strip()
+    report = explain(fence.replace("{}", payload))
+    assert [v.recipient for v in report.verdicts] == ["paul@example.com"]
+    assert report.verdicts[0].reporter == "Postmark"
