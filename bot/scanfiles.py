@@ -110,12 +110,16 @@ def iter_messages(path: str, shown: str) -> Iterator[Item]:
     """The messages of one file: one for an .eml, each message of an mbox, or an error.
 
     Plain `os.read` calls, a whole .eml in one: for the many small files of a Maildir
-    a buffered file object costs more than the read itself.
+    a buffered file object costs more than the read itself. JSON Lines files of service
+    events (``.jsonl``, ``.ndjson``) are streamed too, one message per line.
     """
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         yield Item(shown, error=_describe(exc))
+        return
+    if shown.lower().endswith(JSON_LINES):
+        yield from _json_lines(fd, shown)
         return
     try:
         size = _size(fd)
@@ -208,6 +212,24 @@ def split_mbox(handle: IO[bytes]) -> Iterator[bytes | None]:
         lines.append(line)
     if started:
         yield None if too_big else b"".join(lines)
+
+
+#: Files read line by line, one service event (or array of events) per line.
+JSON_LINES = (".jsonl", ".ndjson")
+
+
+def _json_lines(fd: int, shown: str) -> Iterator[Item]:
+    """Each non-blank line of a JSON Lines file as one message (numbered by its line), so a
+    webhook archive of any size streams in bounded memory."""
+    try:
+        with open(fd, "rb") as handle:
+            for number, line in enumerate(handle, 1):
+                if len(line) > MAX_MESSAGE_BYTES:
+                    yield Item(shown, message=number, error=_too_large())
+                elif line.strip():
+                    yield Item(shown, message=number, raw=line)
+    except OSError as exc:
+        yield Item(shown, error=_describe(exc))
 
 
 def _mbox_messages(handle: IO[bytes], shown: str) -> Iterator[Item]:

@@ -119,3 +119,20 @@ def test_json_in_a_code_block(fence: str) -> None:
     report = explain(fence.replace("{}", payload))
     assert [v.recipient for v in report.verdicts] == ["paul@example.com"]
     assert report.verdicts[0].reporter == "Postmark"
+
+
+def test_json_lines_file_is_scanned_line_by_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bounce = json.loads((DATA / "brevo_hard_bounce.json").read_text(encoding="utf-8"))
+    lines = []
+    for n in range(300):
+        event = dict(bounce, email=f"user{n}@example.com")
+        lines.append(json.dumps(event) if n % 100 else "")  # blank lines are skipped
+    archive = tmp_path / "archive.ndjson"
+    archive.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert main(["scan", "--json", "--no-progress", str(archive)]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(records) == 297
+    assert records[0]["message"] == 2 and records[0]["recipient"] == "user1@example.com"
+    assert {r["reason"] for r in records} == {"userunknown"}
