@@ -177,7 +177,7 @@ def format_verdict(verdict: Verdict) -> str:
         ("Retry", None if verdict.retry is None else ("yes" if verdict.retry else "no")),
         ("Provider", verdict.provider),
         ("Reported by", verdict.reporter),
-        ("Its category", verdict.esp_category),
+        ("Category", verdict.esp_category),
         ("Server said", verdict.diagnostic),
     ]
     lines += [f"{label + ':':<13}{value}" for label, value in facts if value]
