@@ -55,7 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--json", action="store_true", help="print the report as JSON")
 
     scan = commands.add_parser("scan", help="classify bounce emails in files, mbox and Maildir")
-    scan.add_argument("paths", nargs="+", help=".eml files, mbox files, Maildir folders, dirs")
+    scan.add_argument(
+        "paths",
+        nargs="+",
+        help=".eml files, mbox files, Maildir folders, dirs, .json/.jsonl service events",
+    )
     output = scan.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="one JSON line per recipient")
     output.add_argument("--csv", action="store_true", help="CSV, one row per recipient")
@@ -149,9 +153,17 @@ def _explain(words: list[str], *, as_json: bool) -> int:
 
 def format_report(report: Report) -> str:
     """Readable terminal output for a report."""
+    delivered = (
+        f"{report.delivered:,} line(s) or event(s) for delivered mail counted, not explained."
+        if report.delivered
+        else ""
+    )
     if not report.bounce:
+        if delivered:
+            return f"No failure found. {delivered}"
         return "Not a bounce: no SMTP reply code or delivery failure found."
-    return "\n\n".join(format_verdict(v) for v in report.verdicts)
+    text = "\n\n".join(format_verdict(v) for v in report.verdicts)
+    return f"{text}\n\n{delivered}" if delivered else text
 
 
 def format_verdict(verdict: Verdict) -> str:
@@ -164,6 +176,8 @@ def format_verdict(verdict: Verdict) -> str:
         ("Reason", verdict.reason),
         ("Retry", None if verdict.retry is None else ("yes" if verdict.retry else "no")),
         ("Provider", verdict.provider),
+        ("Reported by", verdict.reporter),
+        ("Category", verdict.esp_category),
         ("Server said", verdict.diagnostic),
     ]
     lines += [f"{label + ':':<13}{value}" for label, value in facts if value]

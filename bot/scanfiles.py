@@ -31,6 +31,7 @@ from typing import IO, TYPE_CHECKING, Any, Literal
 from bot.core import limits
 from bot.core.mail.common import domain_of
 from bot.core.model import Report, Verdict
+from bot.core.payloads import is_json_name, read_json_bytes
 from bot.core.scan import scan, warm_up
 
 if TYPE_CHECKING:
@@ -48,7 +49,8 @@ _ENVELOPE = re.compile(rb"From \S+ +(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) +[A-Z][a-z]{
 
 CSV_FIELDS = (
     "file", "message", "recipient", "replycode", "status", "class", "reason", "retry",
-    "provider", "action", "remote_mta", "feedback_type", "diagnostic", "title",
+    "provider", "reporter", "esp_category", "action", "remote_mta", "feedback_type",
+    "diagnostic", "title",
     "explanation", "actions", "references", "original_message_id", "original_subject",
     "original_from", "format", "error",
 )
@@ -94,12 +96,16 @@ def iter_messages(path: str, shown: str) -> Iterator[Item]:
     """The messages of one file: one for an .eml, each message of an mbox, or an error.
 
     Plain `os.read` calls, a whole .eml in one: for the many small files of a Maildir
-    a buffered file object costs more than the read itself.
+    a buffered file object costs more than the read itself. JSON Lines files of service
+    events (``.jsonl``, ``.ndjson``) are streamed too, one message per line.
     """
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         yield Item(shown, error=_describe(exc))
+        return
+    if shown.lower().endswith(JSON_LINES):
+        yield from _json_lines(fd, shown)
         return
     try:
         size = _size(fd)
@@ -194,6 +200,24 @@ def split_mbox(handle: IO[bytes]) -> Iterator[bytes | None]:
         yield None if too_big else b"".join(lines)
 
 
+#: Files read line by line, one service event (or array of events) per line.
+JSON_LINES = (".jsonl", ".ndjson")
+
+
+def _json_lines(fd: int, shown: str) -> Iterator[Item]:
+    """Each non-blank line of a JSON Lines file as one message (numbered by its line), so a
+    webhook archive of any size streams in bounded memory."""
+    try:
+        with open(fd, "rb") as handle:
+            for number, line in enumerate(handle, 1):
+                if len(line) > MAX_MESSAGE_BYTES:
+                    yield Item(shown, message=number, error=_too_large())
+                elif line.strip():
+                    yield Item(shown, message=number, raw=line)
+    except OSError as exc:
+        yield Item(shown, error=_describe(exc))
+
+
 def _mbox_messages(handle: IO[bytes], shown: str) -> Iterator[Item]:
     for index, raw in enumerate(split_mbox(handle), 1):
         if raw is None:
@@ -211,6 +235,14 @@ def _too_large() -> str:
 
 def _describe(exc: OSError) -> str:
     return exc.strerror or exc.__class__.__name__
+
+
+def _scan_item(item: Item) -> Report:
+    """One message's report; a ``.json``/``.jsonl`` file is a sending service's events."""
+    raw = item.raw or b""
+    if is_json_name(item.file):
+        return read_json_bytes(raw, limits.MAX_RECIPIENTS, "MAX_RECIPIENTS")
+    return scan(raw)
 
 
 # --------------------------------------------------------------------------- outputs
@@ -264,6 +296,8 @@ class Summary:
         self.reasons: Counter[str] = Counter()
         self.domains: Counter[str] = Counter()
         self.providers: Counter[str] = Counter()
+        #: "Reporter: category" of sending-service events (empty for emails).
+        self.esp: Counter[str] = Counter()
 
     def add(self, report: Report) -> None:
         self.messages += 1
@@ -274,6 +308,8 @@ class Summary:
             self.reasons[verdict.reason or "(undetermined)"] += 1
             self.domains[domain_of(verdict.recipient) or "(no address)"] += 1
             self.providers[verdict.provider or "(unknown)"] += 1
+            if verdict.reporter:
+                self.esp[f"{verdict.reporter}: {verdict.esp_category or '(none)'}"] += 1
 
     def merge(self, other: Summary) -> None:
         """Add a worker's counts (its keys come after ours, as if scanned here next)."""
@@ -284,6 +320,7 @@ class Summary:
         self.reasons.update(other.reasons)
         self.domains.update(other.domains)
         self.providers.update(other.providers)
+        self.esp.update(other.esp)
 
     def render(self, top: int = 20) -> str:
         lines = [
@@ -297,6 +334,8 @@ class Summary:
             ("provider", self.providers),
         ):
             lines += ["", _table(title, counts, self.verdicts, top)]
+        if self.esp:
+            lines += ["", _table("reporter's own category", self.esp, self.verdicts, top)]
         return "\n".join(lines)
 
 
@@ -375,7 +414,7 @@ def _scan_files(
                 elif writer is not None:
                     writer.writerow(record)
                 continue
-            report = scan(item.raw)
+            report = _scan_item(item)
             if report.notices:
                 where = shown if item.message is None else f"{shown} (message {item.message})"
                 for notice in report.notices:

@@ -24,6 +24,8 @@ from bot.core import replytext as rt
 from bot.core.classify import classify
 from bot.core.limits import MAX_EXPLAIN_CHARS, MAX_EXPLAIN_LINES, MAX_PASTE_RECIPIENTS, left_out
 from bot.core.model import Evidence, Report, Verdict
+from bot.core.payloads import read_json_paste, read_log_paste
+from bot.core.payloads.loglines import latest_per_recipient
 
 __all__ = ["MAX_LINES", "MAX_RECIPIENTS", "MAX_TEXT", "explain"]
 
@@ -55,6 +57,11 @@ def explain(text: str) -> Report:
         verdict = classify(Evidence(replycode=code[0], status=code[1]))
         return Report(bounce=True, verdicts=[verdict], source_format="lookup")
 
+    payload = _payload(stripped)
+    if payload is not None:
+        payload.notices[:0] = _unread(text, [stripped])
+        return payload
+
     if "\n" in stripped and rt.looks_like_email(head):
         from bot.core.scan import scan  # imported late: scan imports the parsers
 
@@ -66,6 +73,21 @@ def explain(text: str) -> Report:
     report = _read(stripped, rt.join_continuations(parts[:MAX_LINES]))
     report.notices[:0] = _unread(text, parts)
     return report
+
+
+def _payload(stripped: str) -> Report | None:
+    """A sending service's JSON events, or PowerMTA/Exchange log rows (`bot.core.payloads`)."""
+    if stripped.startswith("```"):  # a Slack or Markdown code block: ```json\n{…}\n```
+        inner = stripped[3:-3] if stripped.endswith("```") and len(stripped) > 6 else stripped[3:]
+        first, _, rest = inner.partition("\n")
+        inner = rest if first.strip().isalpha() else inner
+        if inner.strip()[:1] in ("{", "["):
+            stripped = inner.strip()
+    if stripped[:1] in ("{", "[") or stripped.startswith("mandrill_events="):
+        return read_json_paste(stripped, MAX_RECIPIENTS, "MAX_PASTE_RECIPIENTS")
+    if "dsnDiag" in stripped or "recipient-status" in stripped or "RecipientStatus" in stripped:
+        return read_log_paste(stripped, MAX_RECIPIENTS, "MAX_PASTE_RECIPIENTS")
+    return None
 
 
 def _unread(text: str, parts: list[str]) -> list[str]:
@@ -101,6 +123,7 @@ def _read(stripped: str, lines: list[str]) -> Report:
             return _report(fields, "rfc3464")
 
     records, lone = rt.parse_records(lines)
+    records, delivered = latest_per_recipient(records)
     evidence: list[Evidence] = []
     for rec in records:
         if rec.structured or rt.is_reply(rec.text):
@@ -115,7 +138,9 @@ def _read(stripped: str, lines: list[str]) -> Report:
                 )
             )
     if evidence:
-        return _report(evidence, "log")
+        return replace(_report(evidence, "log"), delivered=delivered)
+    if delivered:  # a log of delivered mail only: nothing failed, nothing to explain
+        return Report(bounce=False, source_format="log", delivered=delivered)
 
     joined = "\n".join(lines) if "\n" in stripped else stripped
     if joined is not stripped:

@@ -95,9 +95,15 @@ class Verdict:
     remote_mta: str | None = None
     action: str | None = None
     feedback_type: str | None = None
+    #: Who reported the failure when it is not the remote server itself: the sending
+    #: service (``Amazon SES``, ``SendGrid`` …) or log (``PowerMTA``) the input came from.
+    reporter: str | None = None
+    #: The reporter's own category, beside ours (``Permanent / NoEmail``, SparkPost's
+    #: ``10 Invalid Recipient`` …).
+    esp_category: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "recipient": self.recipient,
             "replycode": self.replycode,
             "status": self.status,
@@ -114,6 +120,12 @@ class Verdict:
             "action": self.action,
             "feedback_type": self.feedback_type,
         }
+        # Only for sending-service events and logs, so every other answer keeps its keys.
+        if self.reporter is not None:
+            out["reporter"] = self.reporter
+        if self.esp_category is not None:
+            out["esp_category"] = self.esp_category
+        return out
 
 
 @dataclass(slots=True)
@@ -140,6 +152,8 @@ class Report:
     #: Sentences telling what a limit left out of this report (see `bot.core.limits`);
     #: empty when nothing was cut.
     notices: list[str] = field(default_factory=list)
+    #: Lines or events for mail that was delivered (log excerpts): counted, not explained.
+    delivered: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -148,4 +162,6 @@ class Report:
         }
         if self.original is not None:
             out["original"] = self.original.to_dict()
+        if self.delivered:
+            out["delivered"] = self.delivered
         return out

@@ -231,6 +231,7 @@ def parse_records(lines: list[str]) -> tuple[list[Record], list[str]]:
             rec = _log_line(line)
             if rec is not None:
                 records.append(rec)
+                records.extend(_listed_with(line, rec))
                 continue
         if "@" not in line:
             continue
@@ -268,6 +269,25 @@ def parse_records(lines: list[str]) -> tuple[list[Record], list[str]]:
                 i += 1
             records.append(Record(rm.group(1), " ".join(parts)))
     return records, lone
+
+
+def _listed_with(line: str, rec: Record) -> list[Record]:
+    """Records for the other recipients of a Sendmail ``to=<a@b>,<c@d>, delay=…`` line,
+    which share one status (Postfix logs one recipient per line)."""
+    to = _LOG_TO.search(line)
+    if to is None:
+        return []
+    field = line[to.start() + 3 :].split(", ", 1)[0]
+    if "," not in field:
+        return []
+    out = []
+    for part in field.split(",")[1:]:
+        address = part.strip().strip("<>")
+        if "@" in address and address != rec.recipient:
+            out.append(
+                Record(address, rec.text, rec.status, rec.action, rec.remote_mta, rec.structured)
+            )
+    return out
 
 
 def _log_line(line: str) -> Record | None:
