@@ -397,7 +397,7 @@ PROVIDER_KEYS = {
     "key", "name", "kind", "docs", "markers", "domains", "patterns", "inherits", "rules",
 }
 RULE_KEYS = {"match", "regex", "codes", "when_class", "commands", "reason", "title",
-             "explanation", "actions", "reference"}
+             "explanation", "actions", "source", "gloss", "see", "bare"}
 
 
 def test_data_file_uses_known_keys_and_reasons() -> None:
@@ -411,6 +411,10 @@ def test_data_file_uses_known_keys_and_reasons() -> None:
             assert set(rule) <= RULE_KEYS, (item["key"], rule)
             assert rule.get("reason") is None or rule["reason"] in REASONS, rule
             assert rule.get("title") and rule.get("explanation"), rule
+            # Every rule names the page (provider's or RFC) that documents its case.
+            assert rule["source"].startswith(("https://", "http://")), rule
+            assert all(url.startswith(("https://", "http://")) for url in rule.get("see", []))
+            assert not rule.get("bare") or rule.get("codes"), rule
             if rule.get("regex"):
                 re.compile(rule["match"])
             for code in rule.get("codes", []):
