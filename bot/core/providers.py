@@ -392,6 +392,14 @@ def provider_rule(
     candidates: list[tuple[_Rule, ...]] = []
     seen: set[str] = set()
     key = provider.key if provider is not None else None
+    codes: tuple[str, ...] | None = None
+    if key is None and _BARE:
+        # No marker named anyone: a code only one provider uses names that provider.
+        codes = _codes(original, replycode, status)
+        for code in codes:
+            if code in _BARE:
+                key = _BARE[code][0]
+                break
     while key is not None and key in _ENTRIES and key not in seen:
         seen.add(key)
         candidates.append(_rules(key))
@@ -409,7 +417,6 @@ def provider_rule(
         return None
     lowered = _flatten(original)
 
-    codes: tuple[str, ...] | None = None
     upper_command = command.upper() if command else None
     informational: ProviderRule | None = None
     for group in candidates:

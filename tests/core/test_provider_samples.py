@@ -50,18 +50,21 @@ def _rule_ids() -> dict[int, tuple[str, int]]:
     return ids
 
 
-def _explained(text: str, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, list[ProviderRule]]:
-    """The first verdict for `text`, and the provider rules classify got while judging it."""
-    seen: list[ProviderRule] = []
-    real = classify_module.provider_rule
-
+def _spy(real: Any, seen: list[ProviderRule]) -> Any:
     def spy(*args: Any, **kwargs: Any) -> ProviderRule | None:
-        rule = real(*args, **kwargs)
+        rule: ProviderRule | None = real(*args, **kwargs)
         if rule is not None:
             seen.append(rule)
         return rule
 
-    monkeypatch.setattr(classify_module, "provider_rule", spy)
+    return spy
+
+
+def _explained(text: str, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, list[ProviderRule]]:
+    """The first verdict for `text`, and the provider rules classify got while judging it."""
+    seen: list[ProviderRule] = []
+    for name in ("provider_rule", "bare_code_rule"):  # a reply's rule; a code asked alone
+        monkeypatch.setattr(classify_module, name, _spy(getattr(providers, name), seen))
     report = explain(text)
     assert report.bounce and report.verdicts, text
     return report.verdicts[0], seen
