@@ -523,6 +523,7 @@ def _wording(
         [
             provider.docs if provider is not None else None,
             rule.reference if rule is not None else None,
+            *(rule.see if rule is not None else ()),
             *(st.references if st is not None else ()),
             *(rc.references if rc is not None else ()),
         ],
