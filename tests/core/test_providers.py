@@ -10,14 +10,16 @@ import pytest
 from bot.core.data import load
 from bot.core.model import REASONS
 from bot.core.providers import (
+    _BARE,
     Provider,
     ProviderRule,
     all_providers,
+    bare_code_rule,
     detect_provider,
     provider_rule,
 )
 from bot.core.replytext import find_command
-from tests.conftest import CORPUS, read_jsonl
+from tests.conftest import CORPUS, SHARED, read_jsonl
 
 # --- detection -------------------------------------------------------------------
 
@@ -486,3 +488,36 @@ def test_time_is_linear_in_input_size(unit: str) -> None:
     t_small = min(_timed(small) for _ in range(2))
     t_large = _timed(large)
     assert t_large <= max(t_small, 1e-3) * 25, (unit, t_small, t_large)
+
+
+# --- codes asked alone ---------------------------------------------------------------
+
+
+def test_a_providers_own_code_asked_alone_names_the_provider() -> None:
+    rule = bare_code_rule("5.7.606")
+    assert rule is not None and rule.provider.key == "microsoft365"
+    assert rule.gloss and "banned" in rule.gloss
+    assert "https://sender.office.com/" in rule.see
+    rule = bare_code_rule("4.7.650")
+    assert rule is not None and rule.provider.key == "microsoft365"
+
+
+@pytest.mark.parametrize("code", ["5.7.1", "5.4.1", "5.1.1", "4.7.0", "5.7.26", "5.7.9"])
+def test_a_code_others_use_too_names_no_provider(code: str) -> None:
+    # IANA-registered codes (Exchange's 5.4.1, Gmail's 5.7.26, Yahoo's 5.7.9 included)
+    # are used by everyone: alone they name no provider.
+    assert bare_code_rule(code) is None
+
+
+def test_bare_codes_are_not_in_the_iana_registry() -> None:
+    rows = (SHARED / "reference" / "enhanced-status-codes.csv").read_text(encoding="utf-8")
+    registered = {
+        f"{klass}{code[1:]}".lower()
+        for line in rows.splitlines()[1:]
+        if line.startswith("enumerated,")
+        for code in [line.split(",")[1]]
+        for klass in "245"
+    }
+    assert "5.7.26" in registered and "4.4.1" in registered
+    assert _BARE, "no rule is marked bare"
+    assert not registered & set(_BARE), registered & set(_BARE)
