@@ -245,7 +245,7 @@ CODE_CASES = [
     ("microsoft365", "550 5.7.649 Access denied, banned sending IP [203.0.113.7].",
      "550", "5.7.649", "blocked"),
     ("microsoft365", "550 5.7.708 Service unavailable. Access denied, traffic not accepted "
-     "from this IP.", "550", "5.7.708", "ratelimited"),
+     "from this IP.", "550", "5.7.708", "blocked"),  # a ban on the tenant's IP, per the page
     ("microsoft365", "550 5.7.750 Service unavailable. Client blocked from sending from "
      "unregistered domains.", "550", "5.7.750", "rejected"),
     ("microsoft365", "550 5.4.1 Recipient address rejected: Access denied. AS(201806281)",
