@@ -51,7 +51,13 @@ from bot.core import reasons
 from bot.core.codes import ReplyCode, StatusCode, reply_code, status_code
 from bot.core.data import load
 from bot.core.model import DeliveryClass, Evidence, Verdict
-from bot.core.providers import Provider, ProviderRule, detect_provider, provider_rule
+from bot.core.providers import (
+    Provider,
+    ProviderRule,
+    bare_code_rule,
+    detect_provider,
+    provider_rule,
+)
 from bot.core.reasons import Cause
 
 __all__ = ["action_topics", "classify", "find_replycode", "find_status", "merge_actions"]
@@ -201,6 +207,10 @@ def classify(
         rule = provider_rule(provider, window, replycode, status, command=command)
         if rule is not None and provider is None:
             provider = rule.provider
+    elif status:
+        # A code asked alone: a provider's own code (5.7.606) is answered as that provider's.
+        rule = bare_code_rule(status)
+        provider = rule.provider if rule is not None else None
 
     low = reasons.prepare(window) if window else ""
     cause, reason, words = _decide(evidence, rule, low, status, st, replycode, command, phrases)
@@ -512,6 +522,7 @@ def _wording(
         [
             provider.docs if provider is not None else None,
             rule.reference if rule is not None else None,
+            *(rule.see if rule is not None else ()),
             *(st.references if st is not None else ()),
             *(rc.references if rc is not None else ()),
         ],

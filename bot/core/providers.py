@@ -27,7 +27,14 @@ from typing import Any
 
 from bot.core.data import load
 
-__all__ = ["Provider", "ProviderRule", "all_providers", "detect_provider", "provider_rule"]
+__all__ = [
+    "Provider",
+    "ProviderRule",
+    "all_providers",
+    "bare_code_rule",
+    "detect_provider",
+    "provider_rule",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,14 +48,22 @@ class Provider:
 
 @dataclass(frozen=True, slots=True)
 class ProviderRule:
-    """What a provider's own code or wording means (reason in Sisimai's vocabulary)."""
+    """What a provider's own code or wording means (reason in Sisimai's vocabulary).
+
+    `reference` is the rule's ``source`` in the data: the page that documents the case.
+    `actions` are that case's steps (they replace the reason's generic ones), `gloss`
+    the provider's meaning of the code where it differs from IANA's, `see` further
+    pages for the user (a delisting form).
+    """
 
     provider: Provider
     reason: str | None
     title: str | None
     explanation: str | None
     actions: tuple[str, ...]
-    reference: str | None
+    reference: str
+    gloss: str | None = None
+    see: tuple[str, ...] = ()
 
 
 _KIND_RANK = {"blocklist": 0, "filter": 1, "mailbox": 2}
@@ -120,6 +135,7 @@ def _compile() -> tuple[
     list[tuple[tuple[str, ...], str]],
     dict[bytes, list[tuple[str, str, int, int]]],
     tuple[tuple[str, _LazyPattern, str], ...],
+    dict[str, tuple[str, int]],
 ]:
     data = load("providers")
     entries: dict[str, _Entry] = {}
@@ -127,6 +143,7 @@ def _compile() -> tuple[
     global_rules: list[tuple[tuple[str, ...], str]] = []
     literal: dict[str, tuple[str, int]] = {}
     patterns: list[tuple[str, _LazyPattern, str]] = []
+    bare: dict[str, tuple[str, int]] = {}
     for item in data["provider"]:
         key = item["key"]
         provider = Provider(key=key, name=item["name"], docs=item.get("docs"))
@@ -139,6 +156,19 @@ def _compile() -> tuple[
         for spec in item.get("patterns", []):
             patterns.append((spec.get("hint", ""), _LazyPattern(spec["regex"]), key))
         rule_specs[key] = item.get("rules", [])
+        for index, spec in enumerate(rule_specs[key]):
+            if not spec.get("source"):
+                raise ValueError(f"provider {key!r} rule {index} names no source")
+            if spec.get("bare"):
+                for code in spec.get("codes", []):
+                    if "-" in code:
+                        _, _, low_high = code.rpartition(".")
+                        prefix = code[: len(code) - len(low_high)]
+                        low, _, high = low_high.partition("-")
+                        for number in range(int(low), int(high) + 1):
+                            bare.setdefault(f"{prefix}{number}", (key, index))
+                    else:
+                        bare.setdefault(code.lower(), (key, index))
         if kind == "blocklist":
             global_rules.append((_minimal_gates(item.get("markers", [])), key))
     by_word: dict[bytes, list[tuple[str, str, int, int]]] = {}
@@ -151,7 +181,7 @@ def _compile() -> tuple[
         telling = [word for word in words if word not in _COMMON_WORDS] or words
         word = max(telling, key=len).encode("ascii")
         by_word.setdefault(word, []).append((marker, key, strength, entries[key].kind_rank))
-    return entries, rule_specs, global_rules, by_word, tuple(patterns)
+    return entries, rule_specs, global_rules, by_word, tuple(patterns), bare
 
 
 def _minimal_gates(markers: list[str]) -> tuple[str, ...]:
@@ -186,7 +216,9 @@ def _rule(provider: Provider, raw: dict[str, Any]) -> _Rule:
         title=raw.get("title"),
         explanation=raw.get("explanation"),
         actions=tuple(raw.get("actions", ())),
-        reference=raw.get("reference") or provider.docs,
+        reference=raw["source"],
+        gloss=raw.get("gloss"),
+        see=tuple(raw.get("see", ())),
     )
     return _Rule(
         owner=provider,
@@ -212,7 +244,7 @@ _COMMON_WORDS = frozenset(
 _FOLD = bytes(
     c + 32 if 65 <= c <= 90 else c if (48 <= c <= 57 or 97 <= c <= 122) else 32 for c in range(256)
 )
-_ENTRIES, _RULE_SPECS, _GLOBAL_RULES, _BY_WORD, _PATTERNS = _compile()
+_ENTRIES, _RULE_SPECS, _GLOBAL_RULES, _BY_WORD, _PATTERNS, _BARE = _compile()
 _BUILT: dict[str, tuple[_Rule, ...]] = {}
 _WORDS = frozenset(_BY_WORD)
 _ALL = tuple(entry.provider for entry in _ENTRIES.values())
@@ -297,6 +329,19 @@ def detect_provider(text: str, remote_mta: str | None = None) -> Provider | None
     return _ENTRIES[best[1]].provider if best is not None else None
 
 
+def bare_code_rule(code: str) -> ProviderRule | None:
+    """The rule for a code only one provider uses (``5.7.606``, ``4.7.650``), asked alone.
+
+    Rules marked ``bare = true`` in the data: with no reply text to name the provider,
+    the code itself does, so a bare lookup gets the provider's meaning, not IANA's.
+    """
+    found = _BARE.get(code.lower().lstrip("#"))
+    if found is None:
+        return None
+    key, index = found
+    return _rules(key)[index].result
+
+
 def _code_matches(rule: _Rule, codes: tuple[str, ...]) -> bool:
     if not rule.codes.isdisjoint(codes):
         return True
@@ -329,6 +374,14 @@ def provider_rule(
     candidates: list[tuple[_Rule, ...]] = []
     seen: set[str] = set()
     key = provider.key if provider is not None else None
+    codes: tuple[str, ...] | None = None
+    if key is None and _BARE:
+        # No marker named anyone: a code only one provider uses names that provider.
+        codes = _codes(original, replycode, status)
+        for code in codes:
+            if code in _BARE:
+                key = _BARE[code][0]
+                break
     while key is not None and key in _ENTRIES and key not in seen:
         seen.add(key)
         candidates.append(_rules(key))
@@ -345,7 +398,6 @@ def provider_rule(
         return None
     lowered = _flatten(original)
 
-    codes: tuple[str, ...] | None = None
     upper_command = command.upper() if command else None
     informational: ProviderRule | None = None
     for group in candidates:

@@ -10,14 +10,16 @@ import pytest
 from bot.core.data import load
 from bot.core.model import REASONS
 from bot.core.providers import (
+    _BARE,
     Provider,
     ProviderRule,
     all_providers,
+    bare_code_rule,
     detect_provider,
     provider_rule,
 )
 from bot.core.replytext import find_command
-from tests.conftest import CORPUS, read_jsonl
+from tests.conftest import CORPUS, SHARED, read_jsonl
 
 # --- detection -------------------------------------------------------------------
 
@@ -243,7 +245,7 @@ CODE_CASES = [
     ("microsoft365", "550 5.7.649 Access denied, banned sending IP [203.0.113.7].",
      "550", "5.7.649", "blocked"),
     ("microsoft365", "550 5.7.708 Service unavailable. Access denied, traffic not accepted "
-     "from this IP.", "550", "5.7.708", "ratelimited"),
+     "from this IP.", "550", "5.7.708", "blocked"),  # a ban on the tenant's IP, per the page
     ("microsoft365", "550 5.7.750 Service unavailable. Client blocked from sending from "
      "unregistered domains.", "550", "5.7.750", "rejected"),
     ("microsoft365", "550 5.4.1 Recipient address rejected: Access denied. AS(201806281)",
@@ -397,7 +399,7 @@ PROVIDER_KEYS = {
     "key", "name", "kind", "docs", "markers", "domains", "patterns", "inherits", "rules",
 }
 RULE_KEYS = {"match", "regex", "codes", "when_class", "commands", "reason", "title",
-             "explanation", "actions", "reference"}
+             "explanation", "actions", "source", "gloss", "see", "bare"}
 
 
 def test_data_file_uses_known_keys_and_reasons() -> None:
@@ -411,6 +413,10 @@ def test_data_file_uses_known_keys_and_reasons() -> None:
             assert set(rule) <= RULE_KEYS, (item["key"], rule)
             assert rule.get("reason") is None or rule["reason"] in REASONS, rule
             assert rule.get("title") and rule.get("explanation"), rule
+            # Every rule names the page (provider's or RFC) that documents its case.
+            assert rule["source"].startswith(("https://", "http://")), rule
+            assert all(url.startswith(("https://", "http://")) for url in rule.get("see", []))
+            assert not rule.get("bare") or rule.get("codes"), rule
             if rule.get("regex"):
                 re.compile(rule["match"])
             for code in rule.get("codes", []):
@@ -428,10 +434,19 @@ def test_all_providers_are_frozen_values() -> None:
 # --- corpus: provider rules agree with the labels ----------------------------------
 
 
+#: Snippets whose label and line disagree; we follow the line. lhost-postfix-74: Yahoo's
+#: "[TSS04] ... temporarily deferred due to unexpected volume or user complaints" is a
+#: reputation deferral on Yahoo's page (badreputation, as the corpus labels the same reply
+#: in lhost-opensmtpd-13 and lhost-qmail-19); this one file labels it "rejected".
+LINE_OVER_LABEL = {"maildir/bsd/lhost-postfix-74.eml"}
+
+
 def test_provider_rules_agree_with_corpus_labels() -> None:
     snippets = read_jsonl(CORPUS / "snippets.jsonl")
     agree = disagree = 0
     for row in snippets:
+        if row["file"] in LINE_OVER_LABEL:
+            continue
         provider = detect_provider(row["snippet"])
         command = find_command(row["snippet"].lower())
         rule = provider_rule(provider, row["snippet"], row["replycode"] or None,
@@ -473,3 +488,36 @@ def test_time_is_linear_in_input_size(unit: str) -> None:
     t_small = min(_timed(small) for _ in range(2))
     t_large = _timed(large)
     assert t_large <= max(t_small, 1e-3) * 25, (unit, t_small, t_large)
+
+
+# --- codes asked alone ---------------------------------------------------------------
+
+
+def test_a_providers_own_code_asked_alone_names_the_provider() -> None:
+    rule = bare_code_rule("5.7.606")
+    assert rule is not None and rule.provider.key == "microsoft365"
+    assert rule.gloss and "banned" in rule.gloss
+    assert "https://sender.office.com/" in rule.see
+    rule = bare_code_rule("4.7.650")
+    assert rule is not None and rule.provider.key == "microsoft365"
+
+
+@pytest.mark.parametrize("code", ["5.7.1", "5.4.1", "5.1.1", "4.7.0", "5.7.26", "5.7.9"])
+def test_a_code_others_use_too_names_no_provider(code: str) -> None:
+    # IANA-registered codes (Exchange's 5.4.1, Gmail's 5.7.26, Yahoo's 5.7.9 included)
+    # are used by everyone: alone they name no provider.
+    assert bare_code_rule(code) is None
+
+
+def test_bare_codes_are_not_in_the_iana_registry() -> None:
+    rows = (SHARED / "reference" / "enhanced-status-codes.csv").read_text(encoding="utf-8")
+    registered = {
+        f"{klass}{code[1:]}".lower()
+        for line in rows.splitlines()[1:]
+        if line.startswith("enumerated,")
+        for code in [line.split(",")[1]]
+        for klass in "245"
+    }
+    assert "5.7.26" in registered and "4.4.1" in registered
+    assert _BARE, "no rule is marked bare"
+    assert not registered & set(_BARE), registered & set(_BARE)
