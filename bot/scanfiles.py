@@ -51,7 +51,7 @@ _JSON = json.JSONEncoder(ensure_ascii=False, check_circular=False)
 
 CSV_FIELDS = (
     "file", "message", "recipient", "replycode", "status", "class", "reason", "retry",
-    "provider", "action", "remote_mta", "feedback_type", "diagnostic", "title",
+    "hardbounce", "provider", "action", "remote_mta", "feedback_type", "diagnostic", "title",
     "explanation", "actions", "references", "original_message_id", "original_subject",
     "original_from", "format", "error",
 )

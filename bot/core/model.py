@@ -124,7 +124,7 @@ class Verdict(_Record):
     _FIELDS = (
         "title", "explanation", "recipient", "replycode", "status", "delivery_class", "reason",
         "retry", "provider", "actions", "diagnostic", "references", "remote_mta", "action",
-        "feedback_type",
+        "feedback_type", "hardbounce",
     )
     __slots__ = _FIELDS
 
@@ -145,6 +145,7 @@ class Verdict(_Record):
         remote_mta: str | None = None,
         action: str | None = None,
         feedback_type: str | None = None,
+        hardbounce: bool | None = None,
     ) -> None:
         self.title = title
         self.explanation = explanation
@@ -161,6 +162,8 @@ class Verdict(_Record):
         self.remote_mta = remote_mta
         self.action = action
         self.feedback_type = feedback_type
+        #: Should the address itself be suppressed (Sisimai's meaning)? None: unknown.
+        self.hardbounce = hardbounce
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -179,6 +182,7 @@ class Verdict(_Record):
             "remote_mta": self.remote_mta,
             "action": self.action,
             "feedback_type": self.feedback_type,
+            "hardbounce": self.hardbounce,
         }
 
 

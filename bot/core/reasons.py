@@ -26,11 +26,13 @@ __all__ = [
     "by_reason",
     "cause",
     "command_reason",
-    "heals_by_waiting",
+    "delay_warning",
+    "gave_up",
     "match",
     "prepare",
     "reply_reason",
     "status_decides",
+    "time_window",
     "urgency_against",
     "urgency_hint",
 ]
@@ -43,11 +45,18 @@ class Cause(NamedTuple):
     reason: str
     title: str
     klass: DeliveryClass
+    #: Would the same message pass later, unchanged, with nobody changing anything?
     retry: bool
     explanation: str
     actions: tuple[str, ...]
     #: Position in ``order``: lower wins when several causes match.
     rank: int
+    #: What must happen before it can pass (read after "once").
+    fix: str = "the cause is fixed"
+    #: It can pass later without the sender changing anything, once someone else acts.
+    waits: bool = False
+    #: Pages explaining the cause itself (RFC sections).
+    references: tuple[str, ...] = ()
 
 
 class MatchResult(NamedTuple):
@@ -99,6 +108,9 @@ for _key, _entry in _DATA["reason"].items():
         explanation=str(_entry["explanation"]),
         actions=tuple(str(a) for a in _entry.get("actions", ())),
         rank=_ORDER.index(_key),
+        fix=str(_entry.get("fix", "the cause is fixed")),
+        waits=bool(_entry.get("waits", False)),
+        references=tuple(str(r) for r in _entry.get("references", ())),
     )
 _MISSING: Final = REASONS - {c.reason for c in _CAUSES.values() if c.key == c.reason}
 if _MISSING:
@@ -171,7 +183,9 @@ def _minimal_phrases(phrases: list[str]) -> tuple[str, ...]:
 _TEMPORARY: Final = _minimal_phrases(_DATA["temporary"])
 _PERMANENT: Final = _minimal_phrases(_DATA["permanent"])
 _COMMAND: Final[dict[str, str]] = dict(_DATA.get("command", {}))
-_NEVER_HEALS: Final = frozenset(_DATA.get("never_heals", ()))
+_GAVE_UP: Final = _minimal_phrases(_DATA["gave_up"])
+_DELAY_WARNING: Final = _minimal_phrases(_DATA["delay_warning"])
+_TIME_WINDOW: Final = _minimal_phrases(_DATA["time_window"])
 _STATUS_FIRST: Final = frozenset(_DATA.get("status_first", ()))
 _REPLY_FALLBACK: Final[dict[str, str]] = dict(_DATA.get("reply_fallback", {}))
 
@@ -306,9 +320,19 @@ def _says(low: str, phrases: tuple[str, ...]) -> bool:
     return any(phrase in low for phrase in phrases)  # compiled to a plain loop (setup.py)
 
 
-def heals_by_waiting(cause: Cause | None) -> bool:
-    """Can a temporary failure of this cause pass on a later retry with nobody acting?"""
-    return cause is None or cause.reason not in _NEVER_HEALS
+def gave_up(low: str) -> bool:
+    """Do the words (from `prepare`) say the sending server gave up on the message?"""
+    return _says(low, _GAVE_UP)
+
+
+def delay_warning(low: str) -> bool:
+    """Do the words say this is a delay warning (the message is still queued)?"""
+    return _says(low, _DELAY_WARNING)
+
+
+def time_window(low: str) -> bool:
+    """Do the words say a limit is counted over a time window (it resets with time)?"""
+    return _says(low, _TIME_WINDOW)
 
 
 def command_reason(command: str | None) -> str | None:
