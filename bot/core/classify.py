@@ -336,7 +336,11 @@ def _decide(
     if weak is not None:
         return weak, weak.reason, None
     if status_reason:
-        return reasons.by_reason(status_reason), status_reason, None
+        # A generic code (X.Y.0, X.7.1) names a reason only loosely: keep it for the
+        # vocabulary, but let the code's own meaning word the answer (a bare 5.7.1 is
+        # "delivery not authorized", not "authentication required").
+        wording = None if generic else reasons.by_reason(status_reason)
+        return wording, status_reason, None
     by_reply = reasons.reply_reason(replycode)
     if by_reply:
         return reasons.by_reason(by_reply), by_reply, None
@@ -713,7 +717,7 @@ def _wording(
         [
             rule.reference if rule is not None else None,
             provider.docs if provider is not None else None,
-            *(cause.references if cause is not None else ()),
+            *(cause.references if cause is not None and rule is None else ()),
             *(_definition(st.references) if st is not None and own_meaning is None else ()),
             *(_definition(rc.references) if rc is not None and _defines(rc, cause) else ()),
         ],
@@ -754,9 +758,25 @@ def _provider_meaning(rule: ProviderRule | None, st: StatusCode | None) -> str |
     gloss = getattr(rule, "gloss", None)
     if isinstance(gloss, str) and gloss:
         return gloss
-    if rule.reason and st.reason and st.reason != rule.reason and rule.title:
+    if not rule.reason or not rule.title:
+        return None
+    if st.reason and st.reason != rule.reason and not _same_family(st.reason, rule.reason):
+        return f"{rule.provider.name}: {rule.title}"
+    if not reasons.subject_fits(st.code, rule.reason):
         return f"{rule.provider.name}: {rule.title}"
     return None
+
+
+#: Reasons close enough that the registry's gloss of one still describes the other.
+_FAMILIES: Final = (
+    frozenset({"blocked", "badreputation", "spamdetected", "ratelimited", "policyviolation"}),
+    frozenset({"userunknown", "filtered", "rejected"}),
+    frozenset({"authfailure", "securityerror", "requireptr"}),
+)
+
+
+def _same_family(one: str, other: str) -> bool:
+    return any(one in family and other in family for family in _FAMILIES)
 
 
 def _explain(
@@ -795,17 +815,29 @@ def _explain(
             parts.append("Codes: " + ", ".join(named) + ".")
     if note:
         parts.append(note)
-    closing = _closing(klass, retry, cause, stage)
+    closing = _closing(klass, retry, cause, stage, rule is not None)
     if closing:
         parts.append(closing)
     return " ".join(parts)
 
 
 def _closing(
-    klass: DeliveryClass | None, retry: bool | None, cause: Cause | None, stage: str | None
+    klass: DeliveryClass | None,
+    retry: bool | None,
+    cause: Cause | None,
+    stage: str | None,
+    by_rule: bool = False,
 ) -> str | None:
-    """The answer's last sentence: what happens next, from class, retry and the cause."""
-    fix = cause.fix if cause is not None else "the cause is fixed"
+    """The answer's last sentence: what happens next, from class, retry and the cause.
+
+    After a provider rule's own explanation, the cause's generic remedy may not fit (a
+    Gmail rate limit reported as ``blocked`` is not a blocklist listing): it says "the
+    cause described above" instead.
+    """
+    if by_rule:
+        fix = "the cause described above is fixed"
+    else:
+        fix = cause.fix if cause is not None else "the cause is fixed"
     if klass is None or klass == "success":
         return None
     if klass == "transient" and stage == _DELAYED:

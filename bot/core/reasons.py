@@ -32,6 +32,7 @@ __all__ = [
     "prepare",
     "reply_reason",
     "status_decides",
+    "subject_fits",
     "time_window",
     "urgency_against",
     "urgency_hint",
@@ -338,6 +339,18 @@ def time_window(low: str) -> bool:
 def command_reason(command: str | None) -> str | None:
     """The reason a refusal at this SMTP stage implies (MAIL -> rejected, CONN -> blocked)."""
     return _COMMAND.get(command.upper()) if command else None
+
+
+_SUBJECTS: Final[dict[str, frozenset[str]]] = {
+    subject: frozenset(names) for subject, names in _DATA.get("status_subjects", {}).items()
+}
+
+
+def subject_fits(status: str, reason: str) -> bool:
+    """Can an enhanced code of this subject (X.4.y: network) stand for `reason`?"""
+    parts = status.split(".")
+    allowed = _SUBJECTS.get(parts[1]) if len(parts) == 3 else None
+    return allowed is None or not allowed or reason in allowed
 
 
 def status_decides(reason: str) -> bool:
