@@ -674,7 +674,8 @@ def _wording(
 
     Next steps: a provider rule's own steps replace the cause's generic ones; generic
     steps never give delisting advice on a rate limit, nor "ask the recipient's
-    administrator" for a consumer mailbox. References: the page that explains this case
+    administrator" for a consumer mailbox, nor say it heals by itself when retry is not
+    true. References: the page that explains this case
     (the rule's, then the provider's), the cause's own pages, then the definitions of the
     codes as they are used here (a code the provider uses in its own meaning is not
     glossed or referenced with the registry's).
@@ -711,6 +712,7 @@ def _wording(
         for action in generic
         if not (rate_limit and action_topics(action) & _NOT_FOR_RATE_LIMITS)
         and not (consumer and "recipient_admin" in action_topics(action))
+        and not (retry is not True and "heals" in action_topics(action))
     ]
     actions = merge_actions([*rule_actions, *kept], _MAX_ACTIONS)
     references = _dedup(
