@@ -484,3 +484,66 @@ def test_time_grows_linearly(unit: str) -> None:
     t_small, t_large = _timed(small), _timed(large)
     assert t_large < 1.0
     assert t_large <= max(20 * t_small, 0.05), (t_small, t_large)
+
+
+# --- issue 10: glosses, references and steps ------------------------------------------------
+
+
+def test_a_provider_rule_gloss_is_preferred_to_the_registry_meaning() -> None:
+    from bot.core.classify import _provider_meaning
+    from bot.core.codes import status_code
+    from bot.core.providers import Provider, ProviderRule
+
+    class Glossed(ProviderRule):
+        @property
+        def gloss(self) -> str:
+            return "Microsoft: recipient not in the tenant's directory"
+
+    provider = Provider(key="microsoft365", name="Microsoft 365", docs=None)
+    rule = Glossed(provider, "userunknown", "Unknown", None, (), None)
+    assert _provider_meaning(rule, status_code("5.4.1")) == (
+        "Microsoft: recipient not in the tenant's directory"
+    )
+
+
+def test_a_code_used_in_a_provider_meaning_is_not_glossed_with_the_registry() -> None:
+    verdict = one("550 5.4.1 Recipient address rejected: Access denied. "
+                  "[AM0PR02MB1234.eurprd02.prod.outlook.com]")
+    assert "No answer from host" not in str(verdict["explanation"])
+    found = one("550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP "
+                "address lookup")
+    assert not any("rfc7505" in r or "rfc7504" in r for r in found["references"])
+
+
+def test_a_bare_5_7_1_is_delivery_not_authorized() -> None:
+    verdict = one("5.7.1")
+    assert verdict["title"] == "Delivery not authorized, message refused"
+    assert "log in" not in str(verdict["explanation"]).lower()
+
+
+@pytest.mark.parametrize(
+    ("text", "never"),
+    [
+        ("250", ("rfc1985", "rfc2645", "rfc3030", "rfc6710")),
+        ("550", ("rfc6710", "rfc6531", "rfc7505")),
+        ("5.7.26", ("rfc6531",)),
+        ("550 5.7.26 Unauthenticated email is not accepted due to domain's DMARC policy",
+         ("rfc6531", "rfc6710")),
+    ],
+)
+def test_no_rfc_is_cited_only_because_it_mentions_the_code(
+    text: str, never: tuple[str, ...]
+) -> None:
+    references = " ".join(one(text)["references"])
+    for rfc in never:
+        assert rfc not in references, (text, references)
+
+
+def test_a_rate_limit_gets_no_delisting_advice_and_a_consumer_no_admin_step() -> None:
+    limited = one("421 4.7.0 Too many connections from your IP, slow down")
+    actions = " ".join(limited["actions"]).lower()
+    assert limited["reason"] == "ratelimited"
+    assert "delist" not in actions and "blocklist" not in actions
+    full = one("452 4.3.1 Insufficient system storage <ann@yahoo.com>")
+    assert full["provider"] == "Yahoo Mail"
+    assert not any("recipient's administrator" in a for a in full["actions"]), full["actions"]
