@@ -647,7 +647,6 @@ def _lead(
 _NOTHING_TO_SAY: Final = "The input holds an SMTP code we could not say more about."
 #: Topics of generic advice that contradict a rate limit (it is not a listing).
 _NOT_FOR_RATE_LIMITS: Final = frozenset({"blocklist", "fix_listing_cause"})
-_MAX_ACTIONS_FROM_RULE: Final = _MAX_ACTIONS
 
 
 @lru_cache(maxsize=2048)
