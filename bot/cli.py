@@ -29,13 +29,6 @@ examples:
   smtpbot scan --json ~/Maildir/bounces
 """
 
-_CLASS_LABELS = {
-    "permanent": "permanent failure (do not retry as is)",
-    "transient": "temporary failure (retrying later may work)",
-    "success": "success",
-}
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="smtpbot",
@@ -166,15 +159,22 @@ def format_report(report: Report) -> str:
     return f"{text}\n\n{delivered}" if delivered else text
 
 
+def _yes_no(value: bool | None, yes: str = "yes") -> str | None:
+    return None if value is None else (yes if value else "no")
+
+
 def format_verdict(verdict: Verdict) -> str:
+    from bot.core.classify import outcome
+
     lines = [verdict.title, "=" * min(len(verdict.title), 72)]
     facts = [
         ("Recipient", verdict.recipient),
         ("Reply code", verdict.replycode),
         ("Status", verdict.status),
-        ("Outcome", _CLASS_LABELS.get(verdict.delivery_class or "")),
+        ("Outcome", outcome(verdict)),
         ("Reason", verdict.reason),
         ("Retry", None if verdict.retry is None else ("yes" if verdict.retry else "no")),
+        ("Hard bounce", _yes_no(verdict.hardbounce, "yes: suppress the address")),
         ("Provider", verdict.provider),
         ("Reported by", verdict.reporter),
         ("Category", verdict.esp_category),

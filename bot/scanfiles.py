@@ -49,8 +49,8 @@ _ENVELOPE = re.compile(rb"From \S+ +(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) +[A-Z][a-z]{
 
 CSV_FIELDS = (
     "file", "message", "recipient", "replycode", "status", "class", "reason", "retry",
-    "provider", "reporter", "esp_category", "action", "remote_mta", "feedback_type",
-    "diagnostic", "title",
+    "hardbounce", "provider", "reporter", "esp_category", "action", "remote_mta",
+    "feedback_type", "diagnostic", "title",
     "explanation", "actions", "references", "original_message_id", "original_subject",
     "original_from", "format", "error",
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -29,10 +30,18 @@ def test_the_two_commands_are_there() -> None:
     assert "python -m pytest -q" in ci
 
 
-def test_sample_answer_is_what_explain_prints(capsys: pytest.CaptureFixture[str]) -> None:
-    paste, answer = _blocks(_section("What an answer looks like"))[:2]
-    line = " ".join(paste.split())  # the README wraps the log line at spaces
-    assert main(["explain", line]) == 0
-    printed = capsys.readouterr().out
-    # The README wraps long lines; compare the words in order.
-    assert answer.split() == printed.split()
+def test_sample_answers_are_what_explain_prints(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocks = _blocks(_section("What an answer looks like"))
+    assert len(blocks) >= 6  # three inputs, each followed by its answer
+    for paste, answer in zip(blocks[0::2], blocks[1::2], strict=True):
+        # The README wraps a one-line paste at spaces; a multi-line paste (DSN fields)
+        # keeps its lines.
+        fields = all(re.match(r"[A-Z][\w-]*: ", line) for line in paste.splitlines())
+        text = paste if fields else " ".join(paste.split())
+        monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
+        assert main(["explain", "-"]) == 0
+        printed = capsys.readouterr().out
+        # The README wraps long lines; compare the words in order.
+        assert answer.split() == printed.split()

@@ -101,6 +101,8 @@ class Verdict:
     #: The reporter's own category, beside ours (``Permanent / NoEmail``, SparkPost's
     #: ``10 Invalid Recipient`` …).
     esp_category: str | None = None
+    #: Should the address itself be suppressed (Sisimai's meaning)? None: unknown.
+    hardbounce: bool | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -119,6 +121,7 @@ class Verdict:
             "remote_mta": self.remote_mta,
             "action": self.action,
             "feedback_type": self.feedback_type,
+            "hardbounce": self.hardbounce,
         }
         # Only for sending-service events and logs, so every other answer keeps its keys.
         if self.reporter is not None:

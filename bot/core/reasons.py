@@ -27,11 +27,14 @@ __all__ = [
     "by_reason",
     "cause",
     "command_reason",
-    "heals_by_waiting",
+    "delay_warning",
+    "gave_up",
     "match",
     "prepare",
     "reply_reason",
     "status_decides",
+    "subject_fits",
+    "time_window",
     "urgency_against",
     "urgency_hint",
 ]
@@ -45,11 +48,18 @@ class Cause:
     reason: str
     title: str
     klass: DeliveryClass
+    #: Would the same message pass later, unchanged, with nobody changing anything?
     retry: bool
     explanation: str
     actions: tuple[str, ...]
     #: Position in ``order``: lower wins when several causes match.
     rank: int
+    #: What must happen before it can pass (read after "once").
+    fix: str = "the cause is fixed"
+    #: It can pass later without the sender changing anything, once someone else acts.
+    waits: bool = False
+    #: Pages explaining the cause itself (RFC sections).
+    references: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +104,9 @@ for _key, _entry in _DATA["reason"].items():
         explanation=str(_entry["explanation"]),
         actions=tuple(str(a) for a in _entry.get("actions", ())),
         rank=_ORDER.index(_key),
+        fix=str(_entry.get("fix", "the cause is fixed")),
+        waits=bool(_entry.get("waits", False)),
+        references=tuple(str(r) for r in _entry.get("references", ())),
     )
 _MISSING = REASONS - {c.reason for c in _CAUSES.values() if c.key == c.reason}
 if _MISSING:
@@ -166,7 +179,9 @@ def _minimal_phrases(phrases: list[str]) -> tuple[str, ...]:
 _TEMPORARY = _minimal_phrases(_DATA["temporary"])
 _PERMANENT = _minimal_phrases(_DATA["permanent"])
 _COMMAND: dict[str, str] = dict(_DATA.get("command", {}))
-_NEVER_HEALS = frozenset(_DATA.get("never_heals", ()))
+_GAVE_UP = _minimal_phrases(_DATA["gave_up"])
+_DELAY_WARNING = _minimal_phrases(_DATA["delay_warning"])
+_TIME_WINDOW = _minimal_phrases(_DATA["time_window"])
 _STATUS_FIRST = frozenset(_DATA.get("status_first", ()))
 _REPLY_FALLBACK: dict[str, str] = dict(_DATA.get("reply_fallback", {}))
 
@@ -301,14 +316,36 @@ def _says(low: str, phrases: tuple[str, ...]) -> bool:
     return any(phrase in low for phrase in phrases)  # compiled to a plain loop (setup.py)
 
 
-def heals_by_waiting(cause: Cause | None) -> bool:
-    """Can a temporary failure of this cause pass on a later retry with nobody acting?"""
-    return cause is None or cause.reason not in _NEVER_HEALS
+def gave_up(low: str) -> bool:
+    """Do the words (from `prepare`) say the sending server gave up on the message?"""
+    return _says(low, _GAVE_UP)
+
+
+def delay_warning(low: str) -> bool:
+    """Do the words say this is a delay warning (the message is still queued)?"""
+    return _says(low, _DELAY_WARNING)
+
+
+def time_window(low: str) -> bool:
+    """Do the words say a limit is counted over a time window (it resets with time)?"""
+    return _says(low, _TIME_WINDOW)
 
 
 def command_reason(command: str | None) -> str | None:
     """The reason a refusal at this SMTP stage implies (MAIL -> rejected, CONN -> blocked)."""
     return _COMMAND.get(command.upper()) if command else None
+
+
+_SUBJECTS: dict[str, frozenset[str]] = {
+    subject: frozenset(names) for subject, names in _DATA.get("status_subjects", {}).items()
+}
+
+
+def subject_fits(status: str, reason: str) -> bool:
+    """Can an enhanced code of this subject (X.4.y: network) stand for `reason`?"""
+    parts = status.split(".")
+    allowed = _SUBJECTS.get(parts[1]) if len(parts) == 3 else None
+    return allowed is None or not allowed or reason in allowed
 
 
 def status_decides(reason: str) -> bool:

@@ -89,8 +89,10 @@ def test_json_one_line_per_recipient_with_file_first(
     assert "message" not in first
     assert first["status"] == "5.1.1"
     for key in ("replycode", "class", "reason", "retry", "provider", "title", "diagnostic",
-                "remote_mta", "action", "feedback_type", "actions", "references"):
+                "remote_mta", "action", "feedback_type", "actions", "references",
+                "hardbounce"):
         assert key in first
+    assert first["hardbounce"] is True  # 5.1.1: the address itself is to be suppressed
     assert first["original"] == {
         "message_id": "<abc.123@example.org>", "subject": "Hello there",
         "from": "sender@example.org",

@@ -4,6 +4,8 @@ code, 2xx; the SMTP stage of an unknown-user reply (before RCPT, after DATA)."""
 
 from __future__ import annotations
 
+import pytest
+
 from bot.core.classify import action_topics, classify, merge_actions
 from bot.core.data import load
 from bot.core.explain import explain
@@ -105,17 +107,74 @@ def test_action_gives_class_without_codes() -> None:
     assert classify(Evidence(action="delivered")).delivery_class == "success"
 
 
-def test_disagreement_is_explained() -> None:
+def test_reply_code_decides_the_class_and_the_disagreement_is_explained() -> None:
+    verdict = classify(Evidence(diagnostic="550 4.2.2 Mailbox full, try again later"))
+    assert verdict.delivery_class == "permanent"
+    assert "550" in verdict.explanation and "4.2.2" in verdict.explanation
+    assert "RFC 5321" in verdict.explanation
+
+
+def test_a_report_that_gave_up_is_permanent_whatever_the_code() -> None:
     verdict = classify(
-        Evidence(diagnostic="554 4.4.7 Message expired: unable to deliver in 840 minutes")
+        Evidence(diagnostic="451 4.4.7 Message expired: unable to deliver in 840 minutes")
+    )
+    assert verdict.delivery_class == "permanent"
+    assert verdict.retry is False
+    assert "gave up" in verdict.explanation
+    failed = classify(Evidence(diagnostic="421 4.4.2 Connection timed out", action="failed"))
+    assert failed.delivery_class == "permanent"
+
+
+def test_a_delay_warning_is_transient_and_says_the_message_is_queued() -> None:
+    verdict = classify(
+        Evidence(diagnostic="This is a warning message only. The message will be retried.")
     )
     assert verdict.delivery_class == "transient"
-    assert "554" in verdict.explanation and "4.4.7" in verdict.explanation
+    assert "still queued" in verdict.explanation
+    delayed = classify(Evidence(status="4.4.7", action="delayed"), whole_report=True)
+    assert delayed.delivery_class == "transient" and delayed.reason == "expired"
+    assert "still queued" in delayed.explanation
 
 
-def test_temporary_mailbox_full_is_retryable_and_permanent_is_not() -> None:
-    assert classify(Evidence(diagnostic="452 4.2.2 Mailbox full")).retry is True
-    assert classify(Evidence(diagnostic="552 5.2.2 Mailbox full")).retry is False
+def test_mailbox_full_needs_the_recipient_whatever_the_class() -> None:
+    # Someone (the recipient) must free space: not a retry that passes by itself.
+    temporary = classify(Evidence(diagnostic="452 4.2.2 Mailbox full"))
+    assert temporary.retry is False and temporary.delivery_class == "transient"
+    final = classify(Evidence(diagnostic="552 5.2.2 Mailbox full"))
+    assert final.retry is False
+    assert "fail the same way" not in final.explanation  # it can pass once there is room
+
+
+def test_throttles_and_greylisting_retry_tls_and_reputation_do_not() -> None:
+    assert classify(Evidence(diagnostic="451 4.7.1 Greylisted, try again later")).retry
+    assert classify(Evidence(diagnostic="421 4.7.0 Too many connections, slow down")).retry
+    assert not classify(Evidence(diagnostic="451 4.7.1 TLS required for this domain")).retry
+    assert not classify(
+        Evidence(diagnostic="421 4.7.0 Deferred due to poor reputation of the sending IP")
+    ).retry
+    daily = classify(Evidence(diagnostic="550 5.4.5 Daily sending quota exceeded"))
+    assert daily.delivery_class == "permanent" and daily.retry is True
+
+
+@pytest.mark.parametrize(
+    ("text", "hard"),
+    [
+        ("550 5.1.1 User unknown", True),
+        ("450 4.1.1 User unknown", True),  # Sisimai: the reason decides, not the class
+        ("550 5.1.2 Host unknown", True),
+        ("550 5.1.6 User has moved", True),
+        ("556 5.1.10 Domain does not accept mail (null MX)", True),
+        ("451 4.1.10 Domain does not accept mail (null MX)", False),
+        ("552 5.2.2 Mailbox full", False),
+        ("550 5.7.1 Blocked using zen.spamhaus.org", False),
+    ],
+)
+def test_hardbounce_follows_sisimai(text: str, hard: bool) -> None:
+    assert classify(Evidence(diagnostic=text)).hardbounce is hard
+
+
+def test_hardbounce_is_unknown_without_a_reason() -> None:
+    assert classify(Evidence(replycode="550")).hardbounce is None
 
 
 def test_temporary_unknown_user_is_not_retryable() -> None:

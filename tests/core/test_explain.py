@@ -141,20 +141,21 @@ def test_greylisting_is_explained_as_such() -> None:
     assert "again" in str(verdict["explanation"]).lower()
 
 
-def test_disagreeing_codes_follow_the_enhanced_code_and_say_so() -> None:
+def test_disagreeing_codes_follow_the_reply_code_and_say_so() -> None:
+    # RFC 5321: the sending server acts on the reply code, so it sets the class.
     verdict = one("450 5.1.1 <bob@example.com>: user unknown")
-    assert verdict["class"] == "permanent"
+    assert verdict["class"] == "transient"
     explanation = str(verdict["explanation"])
-    assert "450" in explanation and "5.1.1" in explanation and "temporary" in explanation
+    assert "450" in explanation and "5.1.1" in explanation and "permanent" in explanation
 
 
 @pytest.mark.parametrize(
     ("text", "klass", "said"),
     [
-        # Reply code versus enhanced code: the class follows the enhanced code.
-        ("550 4.2.2 mailbox full", "transient", ("550", "permanent", "4.2.2", "temporary")),
-        ("451 5.7.1 Access denied", "permanent", ("451", "temporary", "5.7.1", "permanent")),
-        ("250 5.1.1 user unknown", "permanent", ("250", "success", "5.1.1", "permanent")),
+        # Reply code versus enhanced code: the class follows the reply code (RFC 5321).
+        ("550 4.2.2 mailbox full", "permanent", ("550", "permanent", "4.2.2", "temporary")),
+        ("451 5.7.1 Access denied", "transient", ("451", "temporary", "5.7.1", "permanent")),
+        ("250 5.1.1 user unknown", "success", ("250", "success", "5.1.1", "permanent")),
         # The words versus the codes' class.
         ("550 5.2.2 temporarily deferred, try again later", "permanent", ("temporary",)),
         ("450 Mailbox permanently disabled", "transient", ("450", "permanent")),
@@ -221,7 +222,7 @@ def test_postfix_deferred_log_line_is_temporary() -> None:
     (verdict,) = explain(line).verdicts
     assert verdict.delivery_class == "transient"
     assert verdict.reason == "mailboxfull"
-    assert verdict.retry is True
+    assert verdict.retry is False  # it passes once the recipient frees space, not by itself
 
 
 def test_several_log_lines_give_one_verdict_per_recipient() -> None:
@@ -482,3 +483,64 @@ def test_time_grows_linearly(unit: str) -> None:
     t_small, t_large = _timed(small), _timed(large)
     assert t_large < 1.0
     assert t_large <= max(20 * t_small, 0.05), (t_small, t_large)
+
+
+# --- issue 10: glosses, references and steps ------------------------------------------------
+
+
+def test_a_provider_rule_gloss_is_preferred_to_the_registry_meaning() -> None:
+    from bot.core.classify import _provider_meaning
+    from bot.core.codes import status_code
+    from bot.core.providers import Provider, ProviderRule
+
+    provider = Provider(key="microsoft365", name="Microsoft 365", docs=None)
+    rule = ProviderRule(
+        provider, "userunknown", "Unknown", None, (), "https://learn.microsoft.com/",
+        gloss="Microsoft: recipient not in the tenant's directory",
+    )
+    assert _provider_meaning(rule, status_code("5.4.1")) == (
+        "Microsoft: recipient not in the tenant's directory"
+    )
+
+
+def test_a_code_used_in_a_provider_meaning_is_not_glossed_with_the_registry() -> None:
+    verdict = one("550 5.4.1 Recipient address rejected: Access denied. "
+                  "[AM0PR02MB1234.eurprd02.prod.outlook.com]")
+    assert "No answer from host" not in str(verdict["explanation"])
+    found = one("550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP "
+                "address lookup")
+    assert not any("rfc7505" in r or "rfc7504" in r for r in found["references"])
+
+
+def test_a_bare_5_7_1_is_delivery_not_authorized() -> None:
+    verdict = one("5.7.1")
+    assert verdict["title"] == "Delivery not authorized, message refused"
+    assert "log in" not in str(verdict["explanation"]).lower()
+
+
+@pytest.mark.parametrize(
+    ("text", "never"),
+    [
+        ("250", ("rfc1985", "rfc2645", "rfc3030", "rfc6710")),
+        ("550", ("rfc6710", "rfc6531", "rfc7505")),
+        ("5.7.26", ("rfc6531",)),
+        ("550 5.7.26 Unauthenticated email is not accepted due to domain's DMARC policy",
+         ("rfc6531", "rfc6710")),
+    ],
+)
+def test_no_rfc_is_cited_only_because_it_mentions_the_code(
+    text: str, never: tuple[str, ...]
+) -> None:
+    references = " ".join(one(text)["references"])
+    for rfc in never:
+        assert rfc not in references, (text, references)
+
+
+def test_a_rate_limit_gets_no_delisting_advice_and_a_consumer_no_admin_step() -> None:
+    limited = one("421 4.7.0 Too many connections from your IP, slow down")
+    actions = " ".join(limited["actions"]).lower()
+    assert limited["reason"] == "ratelimited"
+    assert "delist" not in actions and "blocklist" not in actions
+    full = one("452 4.3.1 Insufficient system storage <ann@yahoo.com>")
+    assert full["provider"] == "Yahoo Mail"
+    assert not any("recipient's administrator" in a for a in full["actions"]), full["actions"]

@@ -46,6 +46,7 @@ VERDICT_KEYS = frozenset(
         "remote_mta",
         "action",
         "feedback_type",
+        "hardbounce",
     }
 )
 ORIGINAL_KEYS = frozenset({"message_id", "subject", "from"})
@@ -74,6 +75,7 @@ def assert_contract(report: Report, *, max_verdicts: int = MAX_RECIPIENTS) -> di
         assert set(v) == VERDICT_KEYS, set(v) ^ VERDICT_KEYS
         for key in _OPTIONAL_STR:
             assert _optional_str(v[key]), (key, v[key])
+        assert v["hardbounce"] in (None, True, False)
         assert v["replycode"] is None or REPLYCODE.fullmatch(v["replycode"]), v["replycode"]
         assert v["status"] is None or STATUS.fullmatch(v["status"]), v["status"]
         assert v["class"] is None or v["class"] in CLASSES, v["class"]

@@ -54,5 +54,6 @@ def parse(obj: dict[str, Any]) -> list[Event] | None:
             category=event + (f": {said}" if kind == "dropped" and said else ""),
             reason_hint=hint,
             feedback_type="abuse" if kind == "complaint" else None,
+            final=event != "soft_bounce",
         )
     ]

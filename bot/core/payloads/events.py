@@ -54,6 +54,9 @@ class Event:
     #: Our reason for the service's category, used only when the server's words name none.
     reason_hint: str | None = None
     feedback_type: str | None = None
+    #: False for a service's "soft" bounce: it does not say delivery was given up, so the
+    #: class comes from the server's code rather than from a failed action.
+    final: bool = True
 
 
 def clean_diagnostic(value: object) -> str | None:
@@ -95,7 +98,9 @@ def judge(event: Event) -> Verdict:
         status=event.status,
         # A delay with the server's words is read from them (its class comes from their
         # code); "delayed" alone would make the classifier call it an expiring message.
-        action=None if event.kind == "delay" and diagnostic else _ACTION.get(event.kind),
+        action=None
+        if (event.kind == "delay" and diagnostic) or not event.final
+        else _ACTION.get(event.kind),
         remote_mta=event.remote_mta or (rt.find_remote_mta(low) if low else None),
         command=rt.find_command(low) if low else None,
         reason="feedback" if event.kind == "complaint" else None,

@@ -68,5 +68,6 @@ def parse(obj: dict[str, Any]) -> list[Event] | None:
             category=" / ".join(parts),
             reason_hint=hint,
             feedback_type="abuse" if kind == "complaint" else None,
+            final=event != "soft_bounce",
         )
     ]
