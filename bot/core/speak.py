@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-__all__ = ["Found", "code_question", "find"]
+__all__ = ["Found", "banner", "code_question", "find"]
 
 _ADDR: Final = r"[\w.!#$%&'*+/=?^`{|}~\-]{1,128}@[\w\-]{1,63}(?:\.[\w\-]{1,63}){0,12}"
 _ENHANCED: Final = r"[245]\.\d{1,3}\.\d{1,3}(?![\w.]|\.\d)"
@@ -142,6 +142,11 @@ _EXIM_LINE: Final = re.compile(
 _RCPT_REPLY: Final = re.compile(r"^[ \t>]{0,8}<" + _ADDR + r">:?[ \t]{1,4}[245][0-5]\d[ \-]", re.M)
 
 
+def banner(low: str) -> bool:
+    """Does the (lowercased) text carry a banner only mail systems write in their reports?"""
+    return any(b in low for b in _BANNERS)
+
+
 def _line_reply(low: str) -> bool:
     """A reply code opening a line, followed by an enhanced code or a server's words."""
     for n, m in enumerate(_LINE_REPLY.finditer(low)):
@@ -174,7 +179,7 @@ def _report(low: str) -> bool:
         return True
     if "@" in low and _RCPT_REPLY.search(low):
         return True
-    return any(b in low for b in _BANNERS)
+    return banner(low)
 
 
 # --- codes named in prose ---------------------------------------------------------------------
