@@ -55,16 +55,17 @@ class Found:
 
 #: A reply code opening a line (after quoting), the separator, and the rest of the line.
 _LINE_REPLY: Final = re.compile(
-    r"^[ \t>|#]{0,8}(?:<<<[ \t]{0,4})?([245][0-5]\d)([ \-])[ \t]{0,4}(.*)$",
+    r"(?:^[ \t>|#]{0,8}|(?<=:)[ \t]{1,4})(?:<<<[ \t]{0,4})?"
+    r"([245]\d\d|[245]\.\d{1,3}\.\d{1,3})([ \-])[ \t]{0,4}(.*)$",
     re.MULTILINE,
 )
 _STARTS_ENHANCED: Final = re.compile(r"#?\(?" + _ENHANCED)
 #: Words that follow a number in prose but never open a server's reply text.
 _COUNTING: Final = frozenset(
     _words(
-        """messages message emails email mails mail users user people persons recipients bounces
+        """messages emails mails users people persons recipients bounces
     errors complaints addresses mailboxes domains accounts tickets items rows lines units
-    of out more less new old total in per times days day hours hour minutes mins min
+    of out more less new old total in per times days hours minutes mins
     seconds secs ms ps k kb mb gb tb percent dollars euros bucks and or to was were are is
     so yes okay lol haha thanks thank the a an this that these those we you they i
     it he she my our your their by at on from for with into as if but not left still
@@ -88,15 +89,23 @@ _SERVER_WORDS: Final = re.compile(
     r"|command not (?:recognized|implemented)|bad sequence|parameter|mailbox|sorry"
     r"|unfortunately|delivery (?:error|failed|failure)|(?:weren't|were not|was not|wasn't) sent"
     r"|problem occurred|postmaster|ip=|exceeds?|does(?:n't| not) (?:exist|have)"
-    r"|not (?:found|allowed|authorized)|aborted|resolver\.\w+)\b"
+    r"|not (?:found|allowed|authorized)|aborted|resolver\.\w+|invalid|unknown|recipient"
+    r"|address|domain|user|sender|host|dns|mx|ptr|spf|dkim|dmarc|tls|helo|ehlo|rcpt"
+    r"|timed out|expired|connection (?:refused|reset|closed|dropped|lost))\b"
 )
 _SAID: Final = re.compile(
     r"(?:(?:host|server|mta|mx)\b[^\n]{0,200}?\bsaid|remote host said|<<<|smtp;|"
+    r"smtp error from remote (?:mail )?server[^\n]{0,120}?:|"
+    r"\bhost [\w.\-]{1,255} ?\[[0-9a-f.:]{3,45}\](?::\d{1,5})?:|"
     r"diagnostic-code:[ \t]*(?:smtp;)?)[ \t:]{0,4}\(?([245][0-5]\d)(?![\w.])"
 )
 #: An enhanced code in a status position: after a reply code, Status:, dsn=, #5.1.1.
 _STATUS_POSITION: Final = re.compile(
-    r"(?:(?<![\w.\-+/$])[245][0-5]\d[ \-]#?|^[ \t]*status:[ \t]*|\bdsn=|#)(" + _ENHANCED + ")",
+    r"(?:(?<![\w.\-+/$])[245][0-5]\d[ \-]#?|\bdsn=|[(<][ \t]?#)("
+    + _ENHANCED
+    + r")|(?:(?<![\w#])#|^[ \t]*status:[ \t]*)("
+    + _ENHANCED
+    + r")(?=[ \t]*(?:\(|\)|smtp;|##|$))",
     re.MULTILINE,
 )
 _DSN_FIELD: Final = re.compile(
@@ -106,7 +115,8 @@ _DSN_FIELD: Final = re.compile(
     r"|x-postfix-queue-id:|arrival-date:)",
     re.MULTILINE,
 )
-#: Text that only mail systems write at the top of a non-delivery report.
+#: Text that only mail systems write in a non-delivery report (not its Subject, which
+#: people quote in chat: "got an Undelivered Mail Returned to Sender, anyone else?").
 _BANNERS: Final = (
     "this is the mail system at host",
     "delivery has failed to these recipients or groups",
@@ -119,18 +129,11 @@ _BANNERS: Final = (
     "this is the qmail-send program at",
     "i wasn't able to deliver your message to the following addresses",
     "a message that you sent could not be delivered to one or more of its",
-    "your message could not be delivered to one or more recipients",
-    "the original message was received at",
     "----- transcript of session follows -----",
     "----- the following addresses had permanent fatal errors -----",
     "diagnostic information for administrators:",
-    "the mail system\n",
-    "undelivered mail returned to sender",
-    "mail delivery failed: returning message to sender",
-    "message not delivered\n",
     "this is a warning message only",
-    "delivery status notification (failure)",
-    "delivery status notification (delay)",
+    "this is a warning only.  you do not need to resend",
 )
 _LOG_LINE: Final = re.compile(
     r"\bto=<?" + _ADDR + r">?.{0,400}?\b(?:status=\w|stat=\w|dsn=[245]\.)"
@@ -138,6 +141,14 @@ _LOG_LINE: Final = re.compile(
 _EXIM_LINE: Final = re.compile(
     r"(?:^|\s)(?:\*\*|==)[ \t]{1,4}<?" + _ADDR + r">?[^\n]{0,300}?(?:\bR=|\bT=|smtp error|"
     r"retry time not reached|unrouteable address|:[ \t]*[245][0-5]\d\b)"
+)
+_IP: Final = re.compile(r"\[?(?:\d{1,3}\.){3}\d{1,3}\]?|\[?[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}\]?")
+#: MTA wording in its own syntax: Postfix's "connect to mx.example[192.0.2.1]:25: …",
+#: Gmail's "DNS type 'mx' lookup of …" and its "[mx.example 192.0.2.1: timed out]".
+_MTA_SYNTAX: Final = re.compile(
+    r"\bconnect to [\w.\-]{1,255}\[[0-9a-f.:]{3,45}\](?::(?:25|465|587))?: \w"
+    r"|\bdns type '(?:mx|a|aaaa)' lookup of "
+    r"|\[[\w.\-]{1,255} [0-9a-f.:]{7,45}: [^\]\n]{3,80}\]"
 )
 _RCPT_REPLY: Final = re.compile(r"^[ \t>]{0,8}<" + _ADDR + r">:?[ \t]{1,4}[245][0-5]\d[ \-]", re.M)
 
@@ -155,14 +166,17 @@ def _line_reply(low: str) -> bool:
         rest = m.group(3)
         if _STARTS_ENHANCED.match(rest):
             return True
-        tokens = [t.strip(",.;:!?") for t in rest.split(None, 2)[:2]]
-        if tokens and tokens[0].isdigit() and len(tokens[0]) <= 2:
-            tokens = tokens[1:]  # "554 30 Sorry, …": a server's own sub-code
+        tokens = [t.strip(",.;:!?") for t in rest.split(None, 3)[:3]]
+        # "554 30 Sorry, …", "550-192.0.2.9 blocked …": a server's sub-code or the client IP.
+        while tokens and (
+            (tokens[0].isdigit() and len(tokens[0]) <= 2) or _IP.fullmatch(tokens[0])
+        ):
+            tokens = tokens[1:]
         first = tokens[0] if tokens else ""
         if not first or first in _COUNTING or first[:1].isdigit() or first[:1] in "$€£%":
             continue
-        if m.group(2) == "-" and not rest[:1].isalpha():
-            continue
+        if _WEB_CONTEXT.intersection(w.strip(".'-") for w in _WORD.findall(rest[:200])):
+            continue  # "500 error on the API dashboard": a web server's status
         if _SERVER_WORDS.search(rest[:200]):
             return True
     return False
@@ -178,6 +192,8 @@ def _report(low: str) -> bool:
     ):
         return True
     if "@" in low and _RCPT_REPLY.search(low):
+        return True
+    if _MTA_SYNTAX.search(low):
         return True
     return banner(low)
 
@@ -210,7 +226,7 @@ _NOT_A_CODE_AFTER: Final = frozenset(
     _words(
         """release released is are was were has have version versions update upgrade beta rc
     hours hour minutes minute seconds days weeks months years am pm percent kg km mi miles
-    ms gb mb kb tb dollars euros points pts stars x"""
+    ms gb mb kb tb dollars euros points pts stars x of"""
     )
 )
 #: Words that say a number is an SMTP code, or a mail system it came from.
@@ -219,7 +235,7 @@ _CODE_WORDS: Final = frozenset(
         """smtp esmtp error errors code codes status reply replies response responses bounce
     bounces bounced bouncing ndr ndrs dsn dsns reject rejects rejected rejecting rejection
     rejections deferral deferrals deferred defer deferring tempfail tempfails mean means
-    meaning seen seeing getting got get gets see saw hitting hit receiving received
+    meaning seen seeing getting got get gets see saw hitting hit receiving received explain
     throwing returned returning returns"""
     )
 )
@@ -237,7 +253,15 @@ _HTTP_WORDS: Final = frozenset(
     _words(
         """http https api apis nginx apache gateway haproxy envoy endpoint endpoints rest
     graphql curl url urls browser webhook webhooks lb cdn cloudflare website site web
-    page pages k8s kubernetes ingress proxy"""
+    page pages k8s kubernetes ingress proxy dashboard frontend backend server-side"""
+    )
+)
+#: Words after a line-opening code that place it on a web server (URLs are not among
+#: them: mail servers quote links too).
+_WEB_CONTEXT: Final = frozenset(
+    _words(
+        """api apis nginx haproxy endpoint endpoints dashboard frontend backend browser
+        webhook webhooks cdn website ingress graphql k8s kubernetes"""
     )
 )
 _MAX_PROSE: Final = 600
@@ -302,7 +326,11 @@ def code_question(text: str) -> Found | None:
                 return Found("question", None, m.group(1))
     if code_words and mail:
         for m in _LONE_REPLY.finditer(low):
-            near = {*_tokens_before(low, m.start(), 2), _token_after(low, m.end())}
+            after = _token_after(low, m.end())
+            near = {*_tokens_before(low, m.start(), 2), after}
+            counted = after in _COUNTING and after != "errors"  # "550 errors": the code's
+            if counted or after in ("bounces", "deferrals", "rejections"):
+                continue  # "got 550 emails from gmail": a count
             if near & _CODE_WORDS and _prose_context_ok(low, m.start(), m.end()):
                 return Found("question", m.group(1), None)
     return None
@@ -313,10 +341,13 @@ def find(text: str) -> Found | None:
     if not text or text.isspace():
         return None
     low = text.lower()
-    status = _STATUS_POSITION.search(low)
+    if "\r" in low:  # Windows (CRLF) and old Mac (CR) pastes read like LF ones
+        low = low.replace("\r\n", "\n").replace("\r", "\n")
+    m = _STATUS_POSITION.search(low)
+    status = (m.group(1) or m.group(2)) if m is not None else None
     if _report(low):
-        return Found("report", status=status.group(1) if status else None)
+        return Found("report", status=status)
     question = code_question(text)
     if question is not None:
         return question
-    return Found("report", status=status.group(1)) if status is not None else None
+    return Found("report", status=status) if status is not None else None
