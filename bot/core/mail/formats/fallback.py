@@ -138,8 +138,12 @@ class Fallback:
         # the only address named (anonymised samples, mail to oneself).
         to = {a.lower() for a in find_addresses(msg.header("To") or "")}
         others = [r for r in recipients if r[0].lower() not in to]
-        recipients = others or recipients
         returned = msg.returned or tail
+        if recipients and not others:
+            # The report names only its own addressee: the returned message says whom
+            # the mail was for, unless that is the same person.
+            others = [(a, -1) for a in original_recipients(returned) if a.lower() not in to]
+        recipients = others or recipients
         if not recipients:
             inner = _inner_report(msg)
             if inner is not None:
