@@ -169,10 +169,17 @@ def _read(stripped: str, lines: list[str]) -> Report:
         if m is not None:
             recipients.append(m.group(1))
     whole = rt._squash(joined) if len(joined) != len(diagnostic) else diagnostic
+    # A delay warning ("THIS IS A WARNING MESSAGE ONLY … will be retried") is a report
+    # of a message still queued, whatever words it quotes.
+    action = "delayed" if speak.delay_warning(joined) else None
     verdicts = []
     for recipient in (recipients or [None])[:MAX_RECIPIENTS]:
         one = Evidence(
-            recipient=recipient, diagnostic=diagnostic, command=command, remote_mta=remote
+            recipient=recipient,
+            diagnostic=diagnostic,
+            command=command,
+            remote_mta=remote,
+            action=action,
         )
         verdicts.append(_judge(one, whole, found))
     return Report(

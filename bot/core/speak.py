@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-__all__ = ["Found", "banner", "code_question", "find"]
+__all__ = ["Found", "banner", "code_question", "delay_warning", "find"]
 
 _ADDR: Final = r"[\w.!#$%&'*+/=?^`{|}~\-]{1,128}@[\w\-]{1,63}(?:\.[\w\-]{1,63}){0,12}"
 _ENHANCED: Final = r"[245]\.\d{1,3}\.\d{1,3}(?![\w.]|\.\d)"
@@ -156,6 +156,26 @@ _RCPT_REPLY: Final = re.compile(r"^[ \t>]{0,8}<" + _ADDR + r">:?[ \t]{1,4}[245][
 def banner(low: str) -> bool:
     """Does the (lowercased) text carry a banner only mail systems write in their reports?"""
     return any(b in low for b in _BANNERS)
+
+
+#: A delay warning: the message is still queued and will be tried again.
+_DELAYED: Final = re.compile(
+    r"warning message only|this is a warning only|will be retried|will keep trying"
+    r"|still being retried|has been delayed|(?:has|have) not (?:yet )?been delivered"
+    r"|not yet been delivered",
+    re.IGNORECASE,
+)
+#: Words that say delivery was given up, which no warning says.
+_GAVE_UP: Final = re.compile(
+    r"permanent|fatal|will not be retried|gave up|giving up|not be delivered"
+    r"|failed permanently|not going to try again|stopped trying",
+    re.IGNORECASE,
+)
+
+
+def delay_warning(text: str) -> bool:
+    """Is `text` a delay warning (still queued, to be retried) rather than a failure?"""
+    return _DELAYED.search(text) is not None and _GAVE_UP.search(text) is None
 
 
 def _line_reply(low: str) -> bool:

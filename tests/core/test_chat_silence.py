@@ -130,3 +130,19 @@ def test_the_evidence_scan_grows_linearly() -> None:
     small = min(cost(150) for _ in range(3))
     large = min(cost(1_500) for _ in range(3))
     assert large < small * 60
+
+
+def test_a_pasted_delay_warning_is_a_transient_report() -> None:
+    """A warning that names no code is still a report: the message is queued (issue 10 §4)."""
+    text = (
+        "    **      THIS IS A WARNING MESSAGE ONLY      **\n"
+        "    **  YOU DO NOT NEED TO RESEND YOUR MESSAGE  **\n\n"
+        "Delivery to the following recipients has been delayed:\n\n"
+        "    tomas@example.net\n\n"
+        "Message will be retried for 2 more day(s)"
+    )
+    for strict in (False, True):
+        report = explain(text, strict=strict)
+        assert report.bounce
+        (verdict,) = report.verdicts
+        assert (verdict.recipient, verdict.delivery_class) == ("tomas@example.net", "transient")

@@ -34,7 +34,7 @@ from bot.core.mail.detector import Parsed
 from bot.core.mail.formats.rfc3834 import reports_failure
 from bot.core.mail.message import BounceMessage
 from bot.core.model import Evidence
-from bot.core.speak import banner
+from bot.core.speak import banner, delay_warning
 
 #: Reports are short; beyond this the text is a returned message or junk.
 _MAX_REPORT = MAX_REPORT_CHARS
@@ -45,17 +45,6 @@ _MAX_DEPTH = 3
 _ADDRESS = ADDRESS
 #: Characters of a body searched for a report banner: reports open with theirs.
 _BANNER_HEAD = 2_000
-#: A delay warning: the message is still queued and will be tried again.
-_DELAYED = re.compile(
-    r"warning message only|this is a warning only|will be retried|will keep trying"
-    r"|still being retried|(?:has|have) not (?:yet )?been delivered|not yet been delivered",
-    re.IGNORECASE,
-)
-#: Words that say delivery was given up, which no warning says.
-_GAVE_UP = re.compile(
-    r"permanent|fatal|will not be retried|gave up|giving up|not be delivered|failed permanently",
-    re.IGNORECASE,
-)
 #: Header-like lines of a quoted message: addresses there are not recipients.
 _HEADER_LINE = re.compile(
     r"^[ \t>]*(?:From|Sender|Reply-To|Return-Path|Message-I[Dd]|In-Reply-To|References|"
@@ -158,7 +147,7 @@ class Fallback:
         # resort reads few of the messages of a scan.
         from bot.core.replytext import find_command
 
-        delayed = _DELAYED.search(report) is not None and _GAVE_UP.search(report) is None
+        delayed = delay_warning(report)
         starts = [max(line, 0) for _, line in recipients] + [len(lines)]
         for index, (address, line_no) in enumerate(recipients):
             own = _own_text(lines, line_no, starts[index + 1], address) if line_no >= 0 else ""
