@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from bot.core import reasons
+from bot.core import reasons, speak
 from bot.core import replytext as rt
 from bot.core.classify import classify
 from bot.core.limits import MAX_EXPLAIN_CHARS, MAX_EXPLAIN_LINES, MAX_PASTE_RECIPIENTS, left_out
@@ -43,10 +43,44 @@ _MESSAGE_TO = re.compile(
 )
 
 
-def explain(text: str) -> Report:
-    """Explain a pasted reply, log excerpt, bounce or code lookup (see the module docstring)."""
+def explain(text: str, *, strict: bool = False) -> Report:
+    """Explain a pasted reply, log excerpt, bounce or code lookup (see the module docstring).
+
+    `strict` is for text nobody addressed to the bot (a channel message): it is answered
+    only when `bot.core.speak` finds a failure report in mail syntax or a code named
+    unmistakably, so chat that merely uses the words of failures stays unanswered.
+    Explicit requests (a command, an @mention, a DM, the command line) leave it False.
+    """
     if not text or text.isspace():
         return Report(bounce=False)
+    found = None
+    if strict:
+        head = rt.unescape_slack(text[:MAX_TEXT])
+        # A whole email is judged by its parser (`scan`), not by the evidence rules.
+        found = speak.Found("report") if rt.looks_like_email(head) else speak.find(head)
+    if strict and found is None:
+        return Report(bounce=False)
+    report = Report(bounce=False)
+    if found is None or found.kind == "report":
+        report = _explain(text, strict)
+        if report.bounce:
+            return report
+    if found is not None and found.kind == "report" and found.status is not None:
+        # A status code in a status position ("(#4.4.2)") with words no rule knows.
+        words = " ".join(text[:MAX_TEXT].split())
+        verdict = classify(Evidence(diagnostic=words[: rt.MAX_DIAGNOSTIC], status=found.status))
+        return Report(bounce=True, verdicts=[verdict], source_format="reply")
+    # A code named in a question ("anyone seen 4.7.650 from outlook?") is answered as
+    # that code, not from the words around it.
+    question = found if found is not None and found.kind == "question" else None
+    question = question or speak.code_question(rt.unescape_slack(text[:MAX_TEXT]).strip())
+    if question is None:
+        return report
+    verdict = classify(Evidence(replycode=question.replycode, status=question.status))
+    return Report(bounce=True, verdicts=[verdict], source_format="lookup")
+
+
+def _explain(text: str, strict: bool) -> Report:
     if "\r" in text:  # Windows (CRLF) and old Mac (CR) pastes read like LF ones
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     head = rt.unescape_slack(text[:MAX_TEXT] if len(text) > MAX_TEXT else text)
@@ -66,7 +100,7 @@ def explain(text: str) -> Report:
         from bot.core.scan import scan  # imported late: scan imports the parsers
 
         report = scan(text.encode("utf-8", "replace"))
-        if report.bounce:
+        if report.bounce or strict:  # unasked, a whole email speaks through its parser only
             return report
 
     parts = stripped.split("\n", MAX_LINES)
@@ -158,10 +192,17 @@ def _read(stripped: str, lines: list[str]) -> Report:
         if m is not None:
             recipients.append(m.group(1))
     whole = rt._squash(joined) if len(joined) != len(diagnostic) else diagnostic
+    # A delay warning ("THIS IS A WARNING MESSAGE ONLY … will be retried") is a report
+    # of a message still queued, whatever words it quotes.
+    action = "delayed" if speak.delay_warning(joined) else None
     verdicts = []
     for recipient in (recipients or [None])[:MAX_RECIPIENTS]:
         one = Evidence(
-            recipient=recipient, diagnostic=diagnostic, command=command, remote_mta=remote
+            recipient=recipient,
+            diagnostic=diagnostic,
+            command=command,
+            remote_mta=remote,
+            action=action,
         )
         verdicts.append(_judge(one, whole, found))
     return Report(

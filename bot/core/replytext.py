@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.core import reasons
+from bot.core import reasons, speak
 from bot.core.classify import REPLY_RE, STATUS_RE
 from bot.core.data import load
 from bot.core.limits import MAX_EXPLAIN_CHARS, MAX_EXPLAIN_LINES
@@ -505,8 +505,8 @@ def lookup(text: str) -> tuple[str | None, str | None] | None:
 
 
 def banner(low: str) -> bool:
-    """Does the text carry a human non-delivery report's banner?"""
-    return any(b in low for b in _BANNERS)
+    """Does the text carry a human non-delivery report's (or delay warning's) banner?"""
+    return any(b in low for b in _BANNERS) or speak.banner(low)
 
 
 def is_reply(text: str, low: str | None = None, found: reasons.MatchResult | None = None) -> bool:

@@ -31,8 +31,10 @@ from bot.core.mail.common import (
     split_returned,
 )
 from bot.core.mail.detector import Parsed
+from bot.core.mail.formats.rfc3834 import reports_failure
 from bot.core.mail.message import BounceMessage
 from bot.core.model import Evidence
+from bot.core.speak import banner, delay_warning
 
 #: Reports are short; beyond this the text is a returned message or junk.
 _MAX_REPORT = MAX_REPORT_CHARS
@@ -41,6 +43,8 @@ _MAX_RECIPIENTS = MAX_RECIPIENTS
 _MAX_DEPTH = 3
 
 _ADDRESS = ADDRESS
+#: Characters of a body searched for a report banner: reports open with theirs.
+_BANNER_HEAD = 2_000
 #: Header-like lines of a quoted message: addresses there are not recipients.
 _HEADER_LINE = re.compile(
     r"^[ \t>]*(?:From|Sender|Reply-To|Return-Path|Message-I[Dd]|In-Reply-To|References|"
@@ -74,6 +78,24 @@ _REPLY_IN_LINE = re.compile(
     re.IGNORECASE,
 )
 _WORDS = re.compile(r"[^\W\d_]{2,}")
+#: What some reports put before an address that is not part of it: a quote, a
+#: gateway's address type (Lotus/Exchange ``SMTP=``/``SMTP:``, DSN's ``rfc822;``).
+_ADDRESS_PREFIX = re.compile(r"^(?:['\"`]+|(?:smtp|rfc822|internet)[=:;])+", re.IGNORECASE)
+#: A report's help text ("our helpdesk can be reached at …"): its addresses are no recipients.
+_HELP_TEXT = re.compile(
+    r"\b(?:questions?|help ?desk|assistance|support|can be reached|reach (?:us|our)"
+    r"|contact (?:us|our|your|the)|write to|abuse|for (?:more )?(?:help|information))\b",
+    re.IGNORECASE,
+)
+#: A failure reply in a session transcript (``<-- 550 …``, ``<<< 550 …``) up to the next
+#: transcript line; greetings and 250s before it are not the verdict.
+_TRANSCRIPT_COMMAND = re.compile(
+    r"(?:-->|>>>)[ \t]{0,4}(RCPT|MAIL|DATA|EHLO|HELO|STARTTLS|AUTH)\b", re.IGNORECASE
+)
+_TRANSCRIPT_FAILURE = re.compile(
+    r"(?:<--|<<<)[ \t]{0,4}([45][0-5]\d(?:[ \-][^<>]{0,400}?)?)"
+    r"(?=\s(?:<--|-->|<<<|>>>|(?:[A-Z][a-z]{2} )?\d{4}-\d\d-\d\d)|\s*$)"
+)
 _DAEMON_LOCAL = re.compile(r"^(?:mailer-daemon|mail-daemon|mailerdaemon|double-bounce)@", re.I)
 
 
@@ -84,7 +106,13 @@ class Fallback:
     order = 900
 
     def sniff(self, msg: BounceMessage) -> bool:
-        return bounce_sender(msg.sender) or bounce_subject(msg.subject)
+        if bounce_sender(msg.sender) or bounce_subject(msg.subject):
+            return True
+        # A gateway's report marked Auto-Submitted that RFC 3834 leaves to the reports,
+        # or one whose text opens with an MTA's report banner ("THIS IS A WARNING MESSAGE ONLY").
+        if msg.header("Auto-Submitted") and reports_failure(msg):
+            return True
+        return banner(msg.body[:_BANNER_HEAD].lower())
 
     def parse(self, msg: BounceMessage) -> Parsed | None:
         if not self.sniff(msg):
@@ -99,8 +127,12 @@ class Fallback:
         # the only address named (anonymised samples, mail to oneself).
         to = {a.lower() for a in find_addresses(msg.header("To") or "")}
         others = [r for r in recipients if r[0].lower() not in to]
-        recipients = others or recipients
         returned = msg.returned or tail
+        if recipients and not others:
+            # The report names only its own addressee: the returned message says whom
+            # the mail was for, unless that is the same person.
+            others = [(a, -1) for a in original_recipients(returned) if a.lower() not in to]
+        recipients = others or recipients
         if not recipients:
             inner = _inner_report(msg)
             if inner is not None:
@@ -115,13 +147,19 @@ class Fallback:
         # resort reads few of the messages of a scan.
         from bot.core.replytext import find_command
 
+        delayed = delay_warning(report)
         starts = [max(line, 0) for _, line in recipients] + [len(lines)]
         for index, (address, line_no) in enumerate(recipients):
             own = _own_text(lines, line_no, starts[index + 1], address) if line_no >= 0 else ""
             text = own
             if shared and (not own or not _REPLY_IN_LINE.search(own)):
                 text = f"{own} {shared}" if own else shared
-            diagnostic = normalize_space(text)
+            failure = _TRANSCRIPT_FAILURE.search(text) if ("<--" in text or "<<<" in text) else None
+            diagnostic = normalize_space(failure.group(1) if failure is not None else text)
+            command = find_command(diagnostic.lower()) if diagnostic else None
+            if failure is not None:  # the command sent last before the failure reply
+                sent = _TRANSCRIPT_COMMAND.findall(text, 0, failure.start())
+                command = sent[-1].upper() if sent else command
             evidence.append(
                 Evidence(
                     recipient=address,
@@ -130,7 +168,8 @@ class Fallback:
                     status=find_status(diagnostic) if diagnostic else None,
                     # "(in reply to RCPT TO command)", ">>> DATA": the stage of the refusal
                     # tells an unknown mailbox (RCPT) from a filter's verdict (DATA).
-                    command=find_command(diagnostic.lower()) if diagnostic else None,
+                    command=command,
+                    action="delayed" if delayed else None,
                 )
             )
         return Parsed(evidence=evidence, original=original_from_headers(returned))
@@ -169,7 +208,9 @@ def _addresses(report: str, exclude: set[str], *, weak: bool) -> list[tuple[str,
     seen: set[str] = set()
     out: list[tuple[str, int]] = []
     in_header = False
+    previous = ""
     for number, line in enumerate(report.splitlines()):
+        above, previous = previous, line
         if in_header and line[:1] in (" ", "\t"):
             continue
         in_header = line[:1] not in (" ", "\t") and _HEADER_LINE.match(line) is not None
@@ -177,8 +218,10 @@ def _addresses(report: str, exclude: set[str], *, weak: bool) -> list[tuple[str,
             continue
         if (_WEAK_LINE.match(line) is not None) != weak:
             continue
+        if _HELP_TEXT.search(_ADDRESS.sub(" ", f"{above} {line}")):
+            continue
         for match in _ADDRESS.finditer(line):
-            address = match.group(0).strip(".")
+            address = _ADDRESS_PREFIX.sub("", match.group(0).strip("."))
             key = address.lower()
             if key in seen or key in exclude or _DAEMON_LOCAL.match(key):
                 continue
@@ -203,7 +246,12 @@ def _own_text(lines: list[str], start: int, stop: int, address: str) -> str:
             break
         chunk.append(line)
     text = " ".join(chunk)
-    text = text.replace(f"<{address}>", " ").replace(address, " ")
+    text = re.sub(
+        r"(?:['\"`]|(?:smtp|rfc822|internet)[=:;])*<?" + re.escape(address) + r">?['\"`]?",
+        " ",
+        text,
+        flags=re.IGNORECASE,
+    )
     text = " ".join(text.split()).strip(" :;,-*>()[]")
     if len(_WORDS.findall(text)) < 1 and not _REPLY_IN_LINE.search(text):
         return ""

@@ -125,6 +125,9 @@ def dsn_evidence(text: str, *, status_comments: bool = True) -> list[Evidence]:
     lookup failure)``) is the diagnostic, unless `status_comments` is false.
     """
     out: list[Evidence] = []
+    #: One record per recipient: some MTAs repeat a recipient's block (per attempt, per
+    #: MX tried); the first block stands, later ones only fill what it lacks.
+    seen: dict[str, Evidence] = {}
     for group in dsn_groups(text):
         recipient = _recipient(group)
         if recipient is None:
@@ -141,16 +144,21 @@ def dsn_evidence(text: str, *, status_comments: bool = True) -> list[Evidence]:
         remote = group.get("remote-mta")
         remote_mta = _TYPE_PREFIX.sub("", remote).strip() if remote else None
         action = (group.get("action") or "").strip().lower().split(" ", 1)[0] or None
-        out.append(
-            Evidence(
-                recipient=recipient,
-                diagnostic=diagnostic,
-                status=status,
-                replycode=find_replycode(diagnostic) if diagnostic else None,
-                action=action,
-                remote_mta=remote_mta or None,
-            )
+        ev = Evidence(
+            recipient=recipient,
+            diagnostic=diagnostic,
+            status=status,
+            replycode=find_replycode(diagnostic) if diagnostic else None,
+            action=action,
+            remote_mta=remote_mta or None,
         )
+        first = seen.get(recipient.lower())
+        if first is None:
+            seen[recipient.lower()] = ev
+            out.append(ev)
+        elif first.diagnostic is None and ev.diagnostic is not None:
+            first.diagnostic, first.replycode = ev.diagnostic, ev.replycode
+            first.status = first.status or ev.status
     return out
 
 

@@ -11,10 +11,16 @@ from __future__ import annotations
 
 import re
 
-from bot.core.mail.common import bounce_sender, find_addresses, original_from_headers
+from bot.core.mail.common import (
+    bounce_sender,
+    bounce_subject,
+    find_addresses,
+    original_from_headers,
+)
 from bot.core.mail.detector import Parsed
 from bot.core.mail.message import BounceMessage
 from bot.core.model import Evidence
+from bot.core.speak import find
 
 _VACATION_SUBJECT = re.compile(
     r"^[ \t]*(?:\[[^\]]{0,40}\][ \t]*)?(?:"
@@ -31,6 +37,8 @@ _VACATION_SUBJECT = re.compile(
     r")",
     re.IGNORECASE,
 )
+#: Characters of an automatic message read for a failure report: reports put it first.
+_REPORT_HEAD = 4_000
 _AUTO_HEADERS = ("X-Autoreply", "X-Autorespond", "X-Auto-Reply", "X-Vacation")
 
 
@@ -46,6 +54,19 @@ def is_auto_reply(msg: BounceMessage) -> bool:
     return _VACATION_SUBJECT.match(msg.subject) is not None
 
 
+def reports_failure(msg: BounceMessage) -> bool:
+    """Whether an automatic message is a delivery report, whatever its Auto-Submitted says.
+
+    Some gateways mark their non-delivery reports ``auto-replied``: a Subject that reads
+    like a report (and not like an absence notice), or a failure report in mail syntax
+    in the text (`bot.core.speak`), makes it one.
+    """
+    if bounce_subject(msg.subject) and _VACATION_SUBJECT.match(msg.subject) is None:
+        return True
+    found = find(msg.body[:_REPORT_HEAD])
+    return found is not None and found.kind == "report"
+
+
 class RFC3834:
     """Automatic replies."""
 
@@ -53,7 +74,7 @@ class RFC3834:
     order = 800
 
     def sniff(self, msg: BounceMessage) -> bool:
-        return is_auto_reply(msg) and not bounce_sender(msg.sender)
+        return is_auto_reply(msg) and not bounce_sender(msg.sender) and not reports_failure(msg)
 
     def parse(self, msg: BounceMessage) -> Parsed | None:
         if msg.content_type == "multipart/report" or not self.sniff(msg):
