@@ -63,7 +63,7 @@ def explain(text: str, *, strict: bool = False) -> Report:
     report = Report(bounce=False)
     if found is None or found.kind == "report":
         report = _explain(text, strict)
-        if report.bounce:
+        if report.bounce or report.delivered:  # a log of delivered mail is an answer too
             return report
     if found is not None and found.kind == "report" and found.status is not None:
         # A status code in a status position ("(#4.4.2)") with words no rule knows.

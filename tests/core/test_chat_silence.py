@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core import explain
+from bot.core.explain import explain
 from bot.core.speak import find
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "chat"

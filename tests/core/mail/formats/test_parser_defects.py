@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import pytest
 
-from bot.core import scan
+from bot.core.scan import scan
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
 
