@@ -76,55 +76,6 @@ def domain_of(address: str | None) -> str | None:
     return address.rsplit("@", 1)[1].lower().strip("[]") or None
 
 
-# --------------------------------------------------------------------------- header-style fields
-
-_FIELD = re.compile(r"([A-Za-z][A-Za-z0-9\-]{0,60})[ \t]*:[ \t]?(.*)")
-
-
-def parse_fields(block: str) -> dict[str, str]:
-    """RFC 822-style ``Name: value`` lines with continuation lines, keys lower-cased.
-
-    The first occurrence of a name wins. Lines that are neither fields nor
-    continuations are skipped, so the function can be fed a whole loose text.
-    """
-    fields: dict[str, str] = {}
-    last: str | None = None
-    for line in block.splitlines():
-        if not line.strip():
-            last = None
-            continue
-        if line[0] in " \t":
-            if last is not None:
-                fields[last] = (fields[last] + " " + line.strip()).strip()
-            continue
-        match = _FIELD.match(line)
-        if match is None:
-            last = None
-            continue
-        name = match.group(1).lower()
-        if name in fields:
-            last = None
-            continue
-        fields[name] = match.group(2).strip()
-        last = name
-    return fields
-
-
-def field_blocks(text: str) -> list[str]:
-    """Split a text into blank-line separated blocks (RFC 3464 per-message/per-recipient)."""
-    blocks: list[str] = []
-    current: list[str] = []
-    for line in text.splitlines():
-        if line.strip():
-            current.append(line)
-        elif current:
-            blocks.append("\n".join(current))
-            current = []
-    if current:
-        blocks.append("\n".join(current))
-    return blocks
-
-
 # --------------------------------------------------------------------------- the returned message
 
 #: Lines that introduce the returned original message (or its headers) in a plain-text bounce.

@@ -217,13 +217,15 @@ def _plain_params(value: str) -> list[tuple[str, str]]:
     """
     pieces = value.split(";")
     if '"' in value:  # a ";" inside quotes splits nothing: join it back
-        joined = [pieces[0]]
+        groups = [[pieces[0]]]
+        quoted = pieces[0].count('"') % 2  # the open group ends inside quotes
         for piece in pieces[1:]:
-            if joined[-1].count('"') % 2:
-                joined[-1] += ";" + piece
+            if quoted:
+                groups[-1].append(piece)
             else:
-                joined.append(piece)
-        pieces = joined
+                groups.append([piece])
+            quoted ^= piece.count('"') % 2
+        pieces = [";".join(group) for group in groups]
     params = []
     for index, piece in enumerate(pieces):
         name, equals, val = piece.partition("=")

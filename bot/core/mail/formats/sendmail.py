@@ -206,8 +206,9 @@ def _transcript(
     text = text.split("\n", 1)[1] if "\n" in text else ""  # past the section's own dashes
     end = _SECTION.search(text)
     lines = _lines(text[: end.start()] if end is not None else text)
-    # First pass: events, with multi-line replies joined.
-    events: list[tuple[str, str]] = []
+    # First pass: events, with multi-line replies joined (each reply's lines are
+    # collected and joined once, not copied again for every further line).
+    pieces: list[tuple[str, list[str]]] = []
     continued = False  # the previous reply line was "550-…": the next one belongs to it
     for line in lines:
         stripped = line.strip()
@@ -215,19 +216,20 @@ def _transcript(
             continue
         if stripped.startswith("<<<"):
             reply = stripped[3:].strip()
-            if continued and events and events[-1][0] == "reply":
-                events[-1] = ("reply", events[-1][1] + " " + reply)
+            if continued and pieces and pieces[-1][0] == "reply":
+                pieces[-1][1].append(reply)
             else:
-                events.append(("reply", reply))
+                pieces.append(("reply", [reply]))
             continued = _CONTINUATION.match(reply) is not None
             continue
         continued = False
         if stripped.startswith(">>>"):
-            events.append(("cmd", stripped[3:].strip()))
+            pieces.append(("cmd", [stripped[3:].strip()]))
         elif _TALKING.match(stripped):
-            events.append(("host", _TALKING.match(stripped).group(1)))  # type: ignore[union-attr]
+            pieces.append(("host", [_TALKING.match(stripped).group(1)]))  # type: ignore[union-attr]
         else:
-            events.append(("line", stripped))
+            pieces.append(("line", [stripped]))
+    events = [(kind, " ".join(parts)) for kind, parts in pieces]
     pipelined = _pipelined(events)
     found: dict[str, tuple[str, str | None, str | None]] = {}
     own: list[str] = []

@@ -8,7 +8,6 @@ import pytest
 
 from bot.core.mail.common import (
     find_addresses,
-    parse_fields,
     split_returned,
     strip_address,
 )
@@ -360,8 +359,6 @@ def test_common_helpers() -> None:
     assert strip_address("mailto:x@example.org") == "x@example.org"
     assert strip_address("no address here") is None
     assert find_addresses("<a@x.org>, b@y.net; A@X.ORG") == ["a@x.org", "b@y.net"]
-    fields = parse_fields("Status: 5.1.1\nDiagnostic-Code: smtp; 550\n  user unknown\nStatus: x")
-    assert fields == {"status": "5.1.1", "diagnostic-code": "smtp; 550 user unknown"}
     report, original = split_returned("oops\n------ This is a copy of the message\nFrom: a")
     assert (report, original.splitlines()[-1]) == ("oops\n", "From: a")
 
