@@ -48,7 +48,7 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
     if name and name not in _UNKNOWN_CHARSETS:
         try:
             return data.decode(name)
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, ValueError):  # unknown name, bad bytes, a NUL in the name
             if name in _JAPANESE:  # Japanese carriers often mislabel EUC-JP / Shift_JIS
                 for other in _JAPANESE_TRIES:
                     try:
@@ -67,7 +67,7 @@ def _known(name: str) -> bool:
 
     try:
         codecs.lookup(name)
-    except LookupError:
+    except (LookupError, ValueError):
         return False
     return True
 

@@ -8,8 +8,8 @@ mirrors the feed parser's quirks on purpose (consecutive boundary lines, the
 line break before a boundary belonging to it, header blocks of
 ``message/delivery-status``, a missing start or close boundary) so that every detector
 reads exactly what it read before. Inputs it does not model (lone carriage returns, a
-``From `` line closing a header block) go to the stdlib parser instead; so does
-anything that raises here.
+``From `` line closing a header block) go to the stdlib parser instead. Any other
+exception here is a bug, reported as such by `bot.core.scan`.
 
 `Part` also indexes its header fields by lower-cased name on first lookup: the
 detectors' sniffs ask each message for dozens of fields, and `Message.get` scans the
@@ -254,7 +254,7 @@ def parse(raw: bytes) -> Message:
         return email.message_from_bytes(raw)  # lone CRs end lines too: the stdlib's job
     try:
         return _parse(text, 0, len(text), "text/plain", _FIELD if "\r" in text else _FIELD_LF)[0]
-    except Exception:  # _Unsupported, or a case this parser gets wrong: never worse than stdlib
+    except _Unsupported:
         return email.message_from_bytes(raw)
 
 

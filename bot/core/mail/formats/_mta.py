@@ -230,10 +230,7 @@ def dsn_of(msg: BounceMessage) -> list[Evidence]:
     text = msg.delivery_status
     if not text:
         return []
-    try:
-        return dsn_evidence(text, status_comments=False)
-    except Exception:  # a broken DSN part is no reason to lose the text
-        return []
+    return dsn_evidence(text, status_comments=False)
 
 
 def merge(text: list[Evidence], dsn: list[Evidence], *, prefer_text: bool = True) -> list[Evidence]:

@@ -107,6 +107,7 @@ class Exchange:
 
     name = "exchange"
     order = 200
+    body_markers = True
 
     def sniff(self, msg: BounceMessage) -> bool:
         if "\nx-ms-exchange" in msg.header_names:

@@ -85,7 +85,8 @@ class Exim:
     """Exim's own non-delivery and delay reports."""
 
     name = "exim"
-    order = 300
+    order = 303
+    body_markers = True
 
     def sniff(self, msg: BounceMessage) -> bool:
         if msg.msg.get("X-Failed-Recipients") is not None:

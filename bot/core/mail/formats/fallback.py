@@ -82,13 +82,12 @@ class Fallback:
 
     name = "fallback"
     order = 900
+    body_markers = False
 
     def sniff(self, msg: BounceMessage) -> bool:
         return bounce_sender(msg.sender) or bounce_subject(msg.subject)
 
     def parse(self, msg: BounceMessage) -> Parsed | None:
-        if not self.sniff(msg):
-            return None
         ctype = msg.content_type
         if ctype == "multipart/report" and "feedback" in str(msg.msg.get_param("report-type")):
             return None

@@ -98,6 +98,7 @@ class Gmail:
 
     name = "gmail"
     order = 160
+    body_markers = True
 
     def sniff(self, msg: BounceMessage) -> bool:
         sender = msg.sender.lower()

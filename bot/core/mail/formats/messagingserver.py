@@ -65,6 +65,7 @@ class MessagingServer:
 
     name = "messagingserver"
     order = 340
+    body_markers = True
 
     def sniff(self, msg: BounceMessage) -> bool:
         return msg.subject.lower().startswith("delivery notification:")

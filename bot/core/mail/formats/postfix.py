@@ -94,7 +94,8 @@ class Postfix:
     """Postfix's delivery reports."""
 
     name = "postfix"
-    order = 300
+    order = 306
+    body_markers = True
 
     def sniff(self, msg: BounceMessage) -> bool:
         subject = msg.subject.lower()

@@ -80,6 +80,7 @@ class Qmail:
 
     name = "qmail"
     order = 320
+    body_markers = True
 
     def sniff(self, msg: BounceMessage) -> bool:
         subject = msg.subject.lower()

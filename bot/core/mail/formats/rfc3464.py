@@ -231,6 +231,7 @@ class RFC3464:
 
     name = "rfc3464"
     order = 700
+    body_markers = True
 
     def sniff(self, msg: BounceMessage) -> bool:
         ctype = msg.content_type

@@ -93,7 +93,8 @@ class Sendmail:
     """Sendmail's non-delivery and delay reports (8.x and V5)."""
 
     name = "sendmail"
-    order = 310
+    order = 315
+    body_markers = True
 
     def sniff(self, msg: BounceMessage) -> bool:
         subject = msg.subject.lower()

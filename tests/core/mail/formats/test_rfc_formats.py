@@ -19,7 +19,7 @@ from bot.core.mail.formats.rfc3464 import DETECTOR as RFC3464
 from bot.core.mail.formats.rfc3464 import dsn_evidence
 from bot.core.mail.formats.rfc3834 import DETECTOR as RFC3834
 from bot.core.mail.message import BounceMessage
-from bot.core.scan import scan
+from bot.core.scan import read_with, scan
 
 
 def _msg(text: str) -> BounceMessage:
@@ -27,7 +27,7 @@ def _msg(text: str) -> BounceMessage:
 
 
 def _parsed(detector: object, text: str) -> Parsed:
-    parsed = detector.parse(_msg(text))  # type: ignore[attr-defined]
+    parsed = read_with(detector, _msg(text))  # type: ignore[arg-type]
     assert parsed is not None
     return parsed  # type: ignore[no-any-return]
 
@@ -333,7 +333,7 @@ def test_rfc3464_reporting_mta_answers_when_no_remote_mta_is_named() -> None:
     ],
 )
 def test_ordinary_mail_is_not_a_bounce(text: str) -> None:
-    assert FALLBACK.parse(_msg(text)) is None
+    assert read_with(FALLBACK, _msg(text)) is None
     report = scan(text.encode())
     assert not report.bounce and report.verdicts == []
 
