@@ -110,8 +110,8 @@ class Fallback:
         lines = report.splitlines()
         shared = _shared_reply(lines, {line for _, line in recipients})
         evidence: list[Evidence] = []
-        # Imported here: the reply-text tables cost ~3 ms of start-up, and this last
-        # resort reads few of the messages of a scan.
+        # Imported here: only this last resort needs the reply-text tables, and it reads
+        # few of the messages of a scan.
         from bot.core.replytext import find_command
 
         starts = [max(line, 0) for _, line in recipients] + [len(lines)]

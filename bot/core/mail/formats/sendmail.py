@@ -29,6 +29,7 @@ newer versions adds Status and Remote-MTA.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from bot.core.limits import MAX_RECIPIENTS
 from bot.core.mail.common import (
@@ -40,7 +41,6 @@ from bot.core.mail.common import (
 )
 from bot.core.mail.detector import Parsed
 from bot.core.mail.formats._mta import (
-    Folded,
     dsn_of,
     finish,
     local_mailers,
@@ -52,7 +52,9 @@ from bot.core.mail.formats.rfc3464 import dsn_evidence
 from bot.core.mail.message import BounceMessage
 from bot.core.model import Evidence
 
-_TRANSCRIPT = Folded(r"[ \t>]*-{3,}[ \t]*Transcript of session follows", line_start=True)
+_TRANSCRIPT = re.compile(
+    r"^[ \t>]*-{3,}[ \t]*Transcript of session follows", re.IGNORECASE | re.MULTILINE
+)
 _ADDRESSES_HEAD = re.compile(
     r"^[ \t>]*-{3,}[ \t]*The following addresses? had (permanent fatal|transient non-fatal) errors",
     re.IGNORECASE | re.MULTILINE,
@@ -74,19 +76,16 @@ _OWN_REPLY = re.compile(r"^[45]\d\d[ \-]\S")
 _CONTINUATION = re.compile(r"[245]\d\d-")
 
 
+@dataclass(slots=True)
 class _Reply:
-    """One remote reply of the transcript (a plain class: a dataclass costs start-up)."""
+    """One remote reply of the transcript."""
 
-    __slots__ = ("claimed", "command", "host", "pipelined", "text")
-
-    def __init__(
-        self, text: str, command: str | None, host: str | None, *, pipelined: bool = False
-    ) -> None:
-        self.text = text
-        self.command = command
-        self.host = host
-        self.claimed = False
-        self.pipelined = pipelined
+    text: str
+    command: str | None
+    host: str | None
+    pipelined: bool = False
+    #: A recipient's summary line took this reply as its own.
+    claimed: bool = False
 
 
 class Sendmail:
@@ -104,14 +103,14 @@ class Sendmail:
 
     def parse(self, msg: BounceMessage) -> Parsed | None:
         report, tail = split_report(msg)
-        transcript = _TRANSCRIPT.span(report)
+        transcript = _TRANSCRIPT.search(report)
         head = _ADDRESSES_HEAD.search(report)
         if transcript is None and head is None:
             return None
         listed = _listed(report, head) if head is not None else []
         action = "delayed" if head is not None and head.group(1).lower().startswith("t") else None
         per_recipient, shared, own_lines = (
-            _transcript(report[transcript[1] :]) if transcript is not None else ({}, None, [])
+            _transcript(report[transcript.end() :]) if transcript is not None else ({}, None, [])
         )
         own_text = " ".join(own_lines)
         recipients = [r for r, _ in listed] or list(per_recipient)
