@@ -76,12 +76,14 @@ _DELAYED = re.compile(
     r"will continue to (?:be attempted|try)",
     re.IGNORECASE,
 )
-_MARKERS = re.compile(
-    r"Diagnostic information for administrators|RESOLVER\.|Remote Server returned|"
-    r"Delivery has failed to these recipients|Your message to \S+ couldn't be delivered|"
-    r"#SMTP#|\breturned '[245]\d\d ",
-    re.IGNORECASE,
+#: Phrases of Exchange's reports (lowercase, found in the lower-cased body) ...
+_MARKER_PHRASES = (
+    "diagnostic information for administrators", "resolver.", "remote server returned",
+    "delivery has failed to these recipients", "#smtp#",
 )
+#: ... and its sentences that need a pattern, each with a literal piece tried first.
+_MARKER_SENTENCES = re.compile(r"your message to \S+ couldn't be delivered|\breturned '[245]\d\d ")
+_SENTENCE_PIECES = ("couldn't be delivered", "returned '")
 _HEADERS_START = re.compile(r"^(?:Received|Return-Path|DKIM-Signature|ARC-Seal):", re.IGNORECASE)
 #: Where the HTML alternative starts after the text part (both end up in `body`).
 _HTML = re.compile(r"^[ \t]*<(?:!DOCTYPE|html)", re.IGNORECASE | re.MULTILINE)
@@ -110,7 +112,7 @@ class Exchange:
 
     def parse(self, msg: BounceMessage) -> Parsed | None:
         body = msg.body[:MAX_REPORT]
-        if _MARKERS.search(body) is None:
+        if not _has_markers(body.lower()):
             return None
         report, tail = split_returned(_unquote(body))
         html = _HTML.search(report)
@@ -129,6 +131,15 @@ class Exchange:
                 ev.reason = own_reason("exchange.own", ev.diagnostic)
             finish(ev)
         return Parsed(evidence=evidence, original=original_from_headers(msg.returned or tail))
+
+
+def _has_markers(lowered: str) -> bool:
+    """Whether the lower-cased body holds one of Exchange's report phrases or sentences."""
+    if any(phrase in lowered for phrase in _MARKER_PHRASES):
+        return True
+    if not any(piece in lowered for piece in _SENTENCE_PIECES):
+        return False
+    return _MARKER_SENTENCES.search(lowered) is not None
 
 
 def _unquote(text: str) -> str:
