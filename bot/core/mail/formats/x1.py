@@ -28,7 +28,7 @@ class X1:
 
     name = "x1"
     order = 455
-    body_markers = False
+    body_markers = False  # the layout alone is too loose to claim a message
 
     def sniff(self, msg: BounceMessage) -> bool:
         subject = msg.subject
