@@ -13,8 +13,8 @@ format in the text itself and returns None for a message that is not of it.
 
 ``order`` (lower is asked first; no two detectors share one):
 
-- 100-599: one vendor's or MTA's layout (provider formats before the MTAs whose
-  software those providers run);
+- 100-599: one provider's, vendor's or MTA's own layout, the narrower before the
+  broader where both could claim a message;
 - 600: ARF feedback reports; 700: RFC 3464 delivery status notifications;
   800: RFC 3834 auto-replies;
 - `LAST_RESORT` (900) and beyond: readers of any plain-text bounce, asked only after
