@@ -40,3 +40,14 @@ def corpus_dir() -> Path:
     if not CORPUS.is_dir():
         pytest.fail(f"shared corpus not found at {CORPUS}")
     return CORPUS
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _bugs_fail_tests() -> None:
+    """An exception inside a detector or the classifier fails the test instead of
+    becoming a logged note (`bot.core.scan.STRICT`)."""
+    import sys
+
+    import bot.core.scan  # noqa: F401  (the package attribute is the function)
+
+    sys.modules["bot.core.scan"].STRICT = True

@@ -30,11 +30,9 @@ from bot.core.model import Evidence
 
 #: Where a remote server's reply starts inside an MTA's sentence: ``550 5.1.1 ...``,
 #: ``550-5.7.1 ...``, ``421 host ...``.
-#: (The look-behind follows the first digit, looking back over it: a pattern that starts
-#: with a character class is searched from each such character only, ~2x faster.)
-REPLY_START = re.compile(r"[245](?<![\w.\-\[:/][245])[0-5]\d(?:[ \-]|$)", re.MULTILINE)
+REPLY_START = re.compile(r"(?<![\w.\-\[:/])[245][0-5]\d(?:[ \-]|$)", re.MULTILINE)
 #: An enhanced status code standing alone.
-STATUS_ONLY = re.compile(r"[245](?<![\w.][245])\.\d{1,3}\.\d{1,3}(?![\w.])")
+STATUS_ONLY = re.compile(r"(?<![\w.])[245]\.\d{1,3}\.\d{1,3}(?![\w.])")
 #: Reports are short; beyond this a text is a returned message or junk.
 MAX_REPORT = MAX_REPORT_CHARS
 
@@ -56,33 +54,6 @@ def split_report(msg: BounceMessage) -> tuple[str, str]:
 
 _REPORT_KEY = "_mta_split_report"
 
-#: Letters a case-insensitive regex matches to an ASCII letter although `str.lower`
-#: does not lower them to it: LATIN SMALL LETTER LONG S (s), DOTLESS I and DOTTED
-#: CAPITAL I (i), KELVIN SIGN (k).
-_FOLD_EXCEPTIONS = ("\u017f", "\u0131", "\u0130", "\u212a")
-_LOWER_KEY = "_mta_lower_body"
-
-
-def lower_body(msg: BounceMessage) -> str | None:
-    """``msg.body.lower()``, computed once per message; None when `may_hold` cannot use it.
-
-    A case-insensitive regex over a whole body tries each alternative at every offset
-    (tens of ms over the corpus for a long alternation); ``in`` over the lowered body
-    finds a required literal in microseconds. The lowered body can only rule a match
-    out if it keeps every letter such a regex would match: a non-ASCII body holding
-    one of `_FOLD_EXCEPTIONS` gets None (and the caller runs its regex as before).
-    """
-    cached: tuple[str | None] | None = msg.__dict__.get(_LOWER_KEY)
-    if cached is not None:
-        return cached[0]
-    body = msg.body
-    lowered: str | None = body.lower()
-    if not body.isascii() and any(letter in body for letter in _FOLD_EXCEPTIONS):
-        lowered = None
-    msg.__dict__[_LOWER_KEY] = (lowered,)
-    return lowered
-
-
 _RECEIVED_KEY = "_mta_received"
 #: How many Received headers `received` reads: the bounce's own hops are the first ones.
 MAX_RECEIVED = 50
@@ -91,8 +62,8 @@ MAX_RECEIVED = 50
 def received(msg: BounceMessage, limit: int = MAX_RECEIVED) -> str:
     """The first `limit` (at most `MAX_RECEIVED`) Received headers, decoded, one a line.
 
-    Several sniffs look for an MTA's name in them; decoding them once per message
-    instead of once per sniff saves ~2 ms a corpus pass. A decoded header is unfolded
+    Several sniffs look for an MTA's name in them, so they are decoded once per
+    message rather than once per sniff. A decoded header is unfolded
     (it holds no newline), so a needle without one is found here only within a header.
     """
     cached: dict[int, str] | None = msg.__dict__.get(_RECEIVED_KEY)
@@ -105,82 +76,6 @@ def received(msg: BounceMessage, limit: int = MAX_RECEIVED) -> str:
     if text is None:
         text = cached[limit] = "\n".join(cached[-1].split("\n")[:limit])
     return text
-
-
-class Folded:
-    """A case-insensitive regex, searched in lower-cased text wherever that finds the same.
-
-    Lower-casing a text keeps every offset and agrees with the regex engine's case
-    folding, except for the few letters in `_FOLD_EXCEPTIONS`; a text without them
-    (nearly every report) is searched lower-cased by the pattern in lowercase,
-    compiled without IGNORECASE (several times faster, and cheaper to compile). The
-    case-insensitive regex itself is compiled only for a text with such a letter.
-    The pattern may hold no escape that lower-casing would change (``\\S``, ``\\W``,
-    ``\\A`` ...): write ``[^\\s]`` for ``\\S``.
-
-    With `line_start` the pattern only matches at the start of a line (as ``^`` in
-    MULTILINE mode); the lower-cased text is then searched from the line break before
-    each line, so that the engine jumps from line break to line break instead of
-    trying every offset.
-    """
-
-    __slots__ = ("_after_break", "_folded", "flags", "lowered", "pattern")
-
-    def __init__(self, pattern: str, flags: int = 0, *, line_start: bool = False) -> None:
-        if re.search(r"\\[A-Z]", pattern):
-            raise ValueError(f"lower-casing would change an escape of {pattern!r}")
-        self.flags = flags & ~re.IGNORECASE
-        lowered = pattern.lower()
-        self._after_break: re.Pattern[str] | None = None
-        if line_start:
-            self.flags |= re.MULTILINE
-            pattern, lowered = f"^(?:{pattern})", f"(?:{lowered})"
-            self._after_break = re.compile("\n" + lowered, self.flags)
-        self.pattern = pattern
-        self.lowered = re.compile(lowered, self.flags)
-        self._folded: re.Pattern[str] | None = None
-
-    def folded(self) -> re.Pattern[str]:
-        """The case-insensitive regex (compiled on first use)."""
-        if self._folded is None:
-            self._folded = re.compile(self.pattern, self.flags | re.IGNORECASE)
-        return self._folded
-
-    def span(
-        self, text: str, end: int | None = None, lowered: str | None = None
-    ) -> tuple[int, int] | None:
-        """Span of the regex's first match in ``text[:end]``, or None.
-
-        `lowered` is ``text.lower()`` when the caller has it (`lower_body`, which
-        gives None for a text with a letter of `_FOLD_EXCEPTIONS`).
-        """
-        if end is None:
-            end = len(text)
-        if lowered is None and (
-            text.isascii() or not any(letter in text for letter in _FOLD_EXCEPTIONS)
-        ):
-            lowered = text.lower()
-        if lowered is None:
-            match = self.folded().search(text, 0, end)
-        elif self._after_break is None:
-            match = self.lowered.search(lowered, 0, end)
-        else:
-            match = self.lowered.match(lowered, 0, end)
-            if match is None:
-                after = self._after_break.search(lowered, 0, end)
-                return None if after is None else (after.start() + 1, after.end())
-        return None if match is None else match.span()
-
-
-def may_hold(msg: BounceMessage, needles: tuple[str, ...]) -> bool:
-    """False only when no lowercase needle occurs in the body, case ignored.
-
-    A prefilter for a case-insensitive regex over the body: each of the regex's
-    alternatives must contain one of `needles` (lowercase literals), so that "False"
-    means "the regex cannot match".
-    """
-    lowered = lower_body(msg)
-    return lowered is None or any(needle in lowered for needle in needles)
 
 
 def reply_text(text: str | None) -> str | None:
@@ -230,10 +125,7 @@ def dsn_of(msg: BounceMessage) -> list[Evidence]:
     text = msg.delivery_status
     if not text:
         return []
-    try:
-        return dsn_evidence(text, status_comments=False)
-    except Exception:  # a broken DSN part is no reason to lose the text
-        return []
+    return dsn_evidence(text, status_comments=False)
 
 
 def merge(text: list[Evidence], dsn: list[Evidence], *, prefer_text: bool = True) -> list[Evidence]:

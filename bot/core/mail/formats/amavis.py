@@ -49,6 +49,7 @@ class Amavis:
 
     name = "amavis"
     order = 350
+    body_markers = True
 
     def sniff(self, msg: BounceMessage) -> bool:
         return "content-filter at" in msg.sender.lower()

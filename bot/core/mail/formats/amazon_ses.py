@@ -27,6 +27,7 @@ class ReceivingSES:
 
     name = "amazon_ses"
     order = 310
+    body_markers = True
 
     def sniff(self, msg: BounceMessage) -> bool:
         return msg.msg.get("X-SES-Outgoing") is not None

@@ -43,6 +43,7 @@ class AmazonWorkMail:
 
     name = "amazon_workmail"
     order = 300
+    body_markers = True
 
     def sniff(self, msg: BounceMessage) -> bool:
         mailer = (msg.header("X-Mailer") or "").lower()

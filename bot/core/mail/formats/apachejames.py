@@ -26,6 +26,7 @@ class ApacheJames:
 
     name = "apachejames"
     order = 380
+    body_markers = False
 
     def sniff(self, msg: BounceMessage) -> bool:
         if msg.subject == "[BOUNCE]" or ".JavaMail." in (msg.header("Message-ID") or ""):
@@ -33,8 +34,6 @@ class ApacheJames:
         return "JAMES SMTP Server" in received(msg, 20)
 
     def parse(self, msg: BounceMessage) -> Parsed | None:
-        if not self.sniff(msg):
-            return None
         report, tail = split_report(msg)
         details = _DETAILS.search(report)
         if details is None:

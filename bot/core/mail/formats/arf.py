@@ -43,6 +43,7 @@ class ARF:
 
     name = "arf"
     order = 600
+    body_markers = True
 
     def sniff(self, msg: BounceMessage) -> bool:
         if msg.content_type == "multipart/report":

@@ -27,6 +27,7 @@ class Biglobe:
 
     name = "biglobe"
     order = 460
+    body_markers = True
 
     def sniff(self, msg: BounceMessage) -> bool:
         return "biglobe" in msg.sender.lower()

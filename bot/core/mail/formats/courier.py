@@ -30,6 +30,7 @@ class Courier:
 
     name = "courier"
     order = 365
+    body_markers = False
 
     def sniff(self, msg: BounceMessage) -> bool:
         subject = msg.subject
@@ -40,8 +41,6 @@ class Courier:
         )
 
     def parse(self, msg: BounceMessage) -> Parsed | None:
-        if not self.sniff(msg):
-            return None
         report, tail = split_report(msg)
         banner = _BANNER.search(report)
         if banner is None:

@@ -25,6 +25,7 @@ class Domino:
 
     name = "domino"
     order = 420
+    body_markers = True
 
     def sniff(self, msg: BounceMessage) -> bool:
         return msg.subject.upper().startswith(("DELIVERY FAILURE:", "DELIVERY REPORT:"))

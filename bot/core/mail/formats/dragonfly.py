@@ -41,6 +41,7 @@ class DragonFly:
 
     name = "dragonfly"
     order = 385
+    body_markers = False
 
     def sniff(self, msg: BounceMessage) -> bool:
         if "Mail delivery failed" not in msg.subject:
@@ -48,8 +49,6 @@ class DragonFly:
         return "(DragonFly Mail Agent" in received(msg)
 
     def parse(self, msg: BounceMessage) -> Parsed | None:
-        if not self.sniff(msg):
-            return None
         report, tail = split_report(msg)
         intro = _INTRO.search(report)
         if intro is None:

@@ -56,6 +56,7 @@ class Exchange2003:
 
     name = "exchange2003"
     order = 210
+    body_markers = True
 
     def sniff(self, msg: BounceMessage) -> bool:
         mailer = (msg.header("X-Mailer") or "").lower()

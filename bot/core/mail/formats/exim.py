@@ -29,7 +29,6 @@ from bot.core.mail.common import (
 )
 from bot.core.mail.detector import Parsed
 from bot.core.mail.formats._mta import (
-    Folded,
     dsn_of,
     finish,
     merge,
@@ -46,11 +45,12 @@ _SUBJECT = re.compile(
     re.IGNORECASE,
 )
 #: The line after which the recipient blocks start.
-_ANCHOR = Folded(
+_ANCHOR = re.compile(
     r"address(?:es|\(es\))?\s+failed:|"
     r"(?:address|addresses|address\(es\))[ \t]+to[ \t]+which[ \t]+the[ \t]+message[ \t]+has[ \t]+"
     r"not[ \t]+yet[ \t]+been[ \t]+delivered[ \t]+(?:is|are):|"
-    r"incorrectly[ \t]+constructed:"
+    r"incorrectly[ \t]+constructed:",
+    re.IGNORECASE,
 )
 _DELAYED = re.compile(r"has[ \t]+not[ \t]+yet[ \t]+been[ \t]+delivered", re.IGNORECASE)
 #: Lines that end the recipient blocks.
@@ -59,8 +59,9 @@ _STOP = re.compile(
     r"This address has been ignored|Reporting-MTA:|-{3,})",
     re.IGNORECASE,
 )
-_GENERATED_TEXT = Folded(
-    r"The following text was generated during the delivery attempt", line_start=True
+_GENERATED_TEXT = re.compile(
+    r"^The following text was generated during the delivery attempt",
+    re.IGNORECASE | re.MULTILINE,
 )
 _LOCAL_DELIVERY = re.compile(r"^(?:pipe to |save to |\||/)", re.IGNORECASE)
 _GENERATED_BY = re.compile(
@@ -85,7 +86,8 @@ class Exim:
     """Exim's own non-delivery and delay reports."""
 
     name = "exim"
-    order = 300
+    order = 303
+    body_markers = True
 
     def sniff(self, msg: BounceMessage) -> bool:
         if msg.msg.get("X-Failed-Recipients") is not None:
@@ -94,13 +96,13 @@ class Exim:
 
     def parse(self, msg: BounceMessage) -> Parsed | None:
         report, tail = split_report(msg)
-        anchor = _ANCHOR.span(report)
+        anchor = _ANCHOR.search(report)
         if anchor is None:
             return None
-        line_end = report.find("\n", anchor[1])
+        line_end = report.find("\n", anchor.end())
         blocks = _blocks(report[line_end + 1 :] if line_end >= 0 else "")
         failed = [a for v in msg.headers("X-Failed-Recipients") for a in find_addresses(v)]
-        action = "delayed" if _DELAYED.search(report[anchor[0] : anchor[1]]) else "failed"
+        action = "delayed" if _DELAYED.search(anchor.group(0)) else "failed"
         generated = _generated_text(report)
         evidence: list[Evidence] = []
         seen: set[str] = set()
@@ -176,8 +178,8 @@ def _evidence(
     if recipient is None:
         return None
     generated_by = None
-    if "generated " in text:  # a literal of the pattern: most blocks have none
-        generated_by = _GENERATED_BY.search(text)
+    generated_by = _GENERATED_BY.search(text)
+    if generated_by is not None:
         text = _GENERATED_BY.sub(" ", text)
     text = _DELAY_REASON.sub("", text)
     # "malformed address: …" and similar explanations sit on the address line itself.
@@ -241,10 +243,10 @@ def _recipient(head: str, text: str, failed: list[str], index: int, count: int) 
 
 def _generated_text(report: str) -> str | None:
     """What a pipe or filter printed, after "The following text was generated …"."""
-    match = _GENERATED_TEXT.span(report)
+    match = _GENERATED_TEXT.search(report)
     if match is None:
         return None
-    lines = report[match[1] :].splitlines()[1:]
+    lines = report[match.end() :].splitlines()[1:]
     kept = [
         line.strip()
         for line in lines[:20]

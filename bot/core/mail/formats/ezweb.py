@@ -45,6 +45,7 @@ class EZweb:
 
     name = "ezweb"
     order = 260
+    body_markers = True
 
     def sniff(self, msg: BounceMessage) -> bool:
         return "@ezweb.ne.jp" in msg.sender.lower()

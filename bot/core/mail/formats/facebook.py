@@ -22,13 +22,12 @@ class Facebook:
 
     name = "facebook"
     order = 170
+    body_markers = False
 
     def sniff(self, msg: BounceMessage) -> bool:
         return "mailer-daemon@mx.facebook.com" in msg.sender.lower()
 
     def parse(self, msg: BounceMessage) -> Parsed | None:
-        if not self.sniff(msg):
-            return None
         parsed = RFC3464.parse(msg)
         if parsed is None:
             return None

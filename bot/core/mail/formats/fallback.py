@@ -104,6 +104,7 @@ class Fallback:
 
     name = "fallback"
     order = 900
+    body_markers = False
 
     def sniff(self, msg: BounceMessage) -> bool:
         if bounce_sender(msg.sender) or bounce_subject(msg.subject):
@@ -115,8 +116,6 @@ class Fallback:
         return banner(msg.body[:_BANNER_HEAD].lower())
 
     def parse(self, msg: BounceMessage) -> Parsed | None:
-        if not self.sniff(msg):
-            return None
         ctype = msg.content_type
         if ctype == "multipart/report" and "feedback" in str(msg.msg.get_param("report-type")):
             return None
@@ -143,8 +142,8 @@ class Fallback:
         lines = report.splitlines()
         shared = _shared_reply(lines, {line for _, line in recipients})
         evidence: list[Evidence] = []
-        # Imported here: the reply-text tables cost ~3 ms of start-up, and this last
-        # resort reads few of the messages of a scan.
+        # Imported here: only this last resort needs the reply-text tables, and it reads
+        # few of the messages of a scan.
         from bot.core.replytext import find_command
 
         delayed = delay_warning(report)

@@ -23,13 +23,12 @@ class FML:
 
     name = "fml"
     order = 400
+    body_markers = False
 
     def sniff(self, msg: BounceMessage) -> bool:
         return "fml" in (msg.header("X-MLServer") or "").lower()
 
     def parse(self, msg: BounceMessage) -> Parsed | None:
-        if not self.sniff(msg):
-            return None
         report, tail = split_report(msg)
         said = " ".join(line.strip() for line in report.splitlines() if line.strip())
         reason = own_reason("fml", f"{msg.subject} {said}")

@@ -56,7 +56,6 @@ from bot.core.mail.detector import Parsed
 from bot.core.mail.formats._mta import (
     MAX_REPORT,
     REPLY_START,
-    Folded,
     dsn_of,
     finish,
     merge,
@@ -79,13 +78,14 @@ _RESPONSE = re.compile(
 )
 _REMOTE_RESPONSE = re.compile(r"from the remote server", re.IGNORECASE)
 #: Where the current layout's text part ends (the HTML alternative follows in `body`).
-_HTML = Folded(r"[ \t]*<(?:!DOCTYPE|html)", line_start=True)
+_HTML = re.compile(r"^[ \t]*<(?:!DOCTYPE|html)", re.IGNORECASE | re.MULTILINE)
 _STATE = re.compile(r"\s*\(state (\d{1,3})\)\.?\s*$", re.IGNORECASE)
 _DOUBLED = re.compile(r"^([245]\d\d) (?=\1[ \-])")
 _HELP_TOPIC = re.compile(r"support\.google\.com/mail/[^\s?]{0,40}\?p=([A-Za-z]{3,40})")
-_TEMPORARY = Folded(
+_TEMPORARY = re.compile(
     r"has been delayed|was delayed|temporary problem|Delivery incomplete|will retry|"
-    r"Technical details of temporary failure"
+    r"Technical details of temporary failure",
+    re.IGNORECASE,
 )
 _SENTENCE_ADDRESS = re.compile(
     r"(?:delivered to|delivering your message to|deliver your message to)\s+(\S{3,320})",
@@ -98,6 +98,7 @@ class Gmail:
 
     name = "gmail"
     order = 160
+    body_markers = True
 
     def sniff(self, msg: BounceMessage) -> bool:
         sender = msg.sender.lower()
@@ -110,9 +111,9 @@ class Gmail:
         if "Technical details" not in body and "**" not in body and "Delivery to" not in body:
             return None
         report, tail = split_returned(body[:MAX_REPORT])
-        html = _HTML.span(report)
+        html = _HTML.search(report)
         if html is not None:
-            report = report[: html[0]]
+            report = report[: html.start()]
         evidence = _legacy(report)
         if evidence is None:
             evidence = _current(msg, report)
@@ -186,7 +187,7 @@ def _current(msg: BounceMessage, report: str) -> list[Evidence]:
     recipients = _failed_recipients(msg) or named
     if not recipients:
         return []
-    temporary = _TEMPORARY.span(title.group(1) + " " + explanation) is not None
+    temporary = _TEMPORARY.search(f"{title.group(1)} {explanation}") is not None
     reason = None
     if not remote or (diagnostic and REPLY_START.search(diagnostic) is None):
         topic = _HELP_TOPIC.search(explanation)

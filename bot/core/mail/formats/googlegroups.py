@@ -42,6 +42,7 @@ class GoogleGroups:
 
     name = "googlegroups"
     order = 150
+    body_markers = True
 
     def sniff(self, msg: BounceMessage) -> bool:
         if "mailer-daemon@google" not in msg.sender.lower():

@@ -33,6 +33,7 @@ class IMailServer:
 
     name = "imailserver"
     order = 430
+    body_markers = True
 
     def sniff(self, msg: BounceMessage) -> bool:
         mailer = (msg.header("X-Mailer") or "").lower()

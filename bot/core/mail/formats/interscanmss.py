@@ -37,6 +37,7 @@ class InterScanMSS:
 
     name = "interscanmss"
     order = 375
+    body_markers = True
 
     def sniff(self, msg: BounceMessage) -> bool:
         sender = msg.sender.lower().lstrip('" ')

@@ -34,6 +34,7 @@ class KDDI:
 
     name = "kddi"
     order = 270
+    body_markers = True
 
     def sniff(self, msg: BounceMessage) -> bool:
         return _SENDER.search(msg.sender) is not None

@@ -31,6 +31,7 @@ class MailMarshal:
 
     name = "mailmarshal"
     order = 480
+    body_markers = True
 
     def sniff(self, msg: BounceMessage) -> bool:
         return msg.subject.lower().startswith("undeliverable mail")

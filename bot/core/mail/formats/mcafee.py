@@ -28,13 +28,12 @@ class McAfee:
 
     name = "mcafee"
     order = 370
+    body_markers = False
 
     def sniff(self, msg: BounceMessage) -> bool:
         return "modified by mcafee" in (msg.header("X-NAI-Header") or "").lower()
 
     def parse(self, msg: BounceMessage) -> Parsed | None:
-        if not self.sniff(msg):
-            return None
         report, tail = split_report(msg)
         listed = _LIST.search(report)
         if listed is None:

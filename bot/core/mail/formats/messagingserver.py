@@ -65,6 +65,7 @@ class MessagingServer:
 
     name = "messagingserver"
     order = 340
+    body_markers = True
 
     def sniff(self, msg: BounceMessage) -> bool:
         return msg.subject.lower().startswith("delivery notification:")
@@ -74,25 +75,26 @@ class MessagingServer:
         intro = _INTRO.search(report)
         if intro is None:
             return None
-        groups: list[dict[str, str]] = []
+        # Each field's lines, joined once the list is read (not again for every line).
+        groups: list[dict[str, list[str]]] = []
+        last: list[str] | None = None  # the lines of the field a fold line continues
         for line in report[intro.end() :].splitlines():
             match = _FIELD.match(line)
             if match is None:
                 if groups and line.strip() and line[:1] not in " \t":
                     break  # prose after the list ("Delivery attempt history …")
-                if groups and line[:1] in " \t" and line.strip() and "last" in groups[-1]:
-                    name = groups[-1]["last"]
-                    groups[-1][name] += " " + line.strip()
+                if last is not None and line[:1] in " \t" and line.strip():
+                    last.append(line.strip())
                 continue
             name, value = match.group(1).lower(), match.group(2).strip()
             if name == "recipient address" or not groups:
                 groups.append({})
-            groups[-1].setdefault(name, value)
-            groups[-1]["last"] = name
+            last = groups[-1].setdefault(name, [value])
             if len(groups) >= MAX_RECIPIENTS:
                 break
         action = "delayed" if _DELAYED.search(intro.group(0)) else "failed"
-        evidence = [ev for ev in (_evidence(g, action) for g in groups) if ev is not None]
+        joined = [{name: " ".join(lines) for name, lines in g.items()} for g in groups]
+        evidence = [ev for ev in (_evidence(g, action) for g in joined) if ev is not None]
         if not evidence:
             return None
         evidence = merge(evidence, dsn_of(msg))

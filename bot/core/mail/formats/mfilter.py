@@ -28,13 +28,12 @@ class MFilter:
 
     name = "mfilter"
     order = 390
+    body_markers = False
 
     def sniff(self, msg: BounceMessage) -> bool:
         return (msg.header("X-Mailer") or "").strip() == "m-FILTER"
 
     def parse(self, msg: BounceMessage) -> Parsed | None:
-        if not self.sniff(msg):
-            return None
         report, tail = split_report(msg)
         evidence: list[Evidence] = []
         current: Evidence | None = None

@@ -32,6 +32,7 @@ class Notes:
 
     name = "notes"
     order = 425
+    body_markers = True
 
     def sniff(self, msg: BounceMessage) -> bool:
         return msg.subject.startswith("Undeliverable message")

@@ -42,6 +42,7 @@ class OpenSMTPD:
 
     name = "opensmtpd"
     order = 330
+    body_markers = True
 
     def sniff(self, msg: BounceMessage) -> bool:
         return msg.subject.lower().startswith("delivery status notification:")

@@ -32,7 +32,6 @@ from bot.core.mail.common import (
 from bot.core.mail.detector import Parsed
 from bot.core.mail.formats._mta import (
     MAX_REPORT,
-    Folded,
     dsn_of,
     finish,
     local_mailers,
@@ -53,11 +52,11 @@ _SUBJECTS = (
     "postfix smtp server: errors from",
     "undeliverable mail",
 )
-_INTRO = Folded(
+_INTRO = re.compile(
     r"This is the (?:mail system|Postfix program) at host|"
     r"I'm sorry to have to inform you that (?:the|your) message|"
     r"^[ \t]*The (?:mail system|Postfix program)[ \t]*$",
-    re.MULTILINE,
+    re.IGNORECASE | re.MULTILINE,
 )
 _BLOCK = re.compile(
     r"^<([^<>\s]{1,320}|\"[^\"<>]{1,320}\"@[^<>\s]{1,255})>"
@@ -80,8 +79,8 @@ _CONNECT = re.compile(
     r"\b(?:connect to|lost connection with|conversation with)[ \t]+(\S{1,255}?)\[", re.IGNORECASE
 )
 
-_DELIVERED = Folded(r"was successfully delivered to")
-_WARNING = Folded(r"THIS IS A WARNING ONLY")
+_DELIVERED = re.compile(r"was successfully delivered to", re.IGNORECASE)
+_WARNING = re.compile(r"THIS IS A WARNING ONLY", re.IGNORECASE)
 _LOOSE_DSN = re.compile(r"^Final-Recipient:", re.IGNORECASE | re.MULTILINE)
 _UNAVAILABLE = re.compile(r"Delivery report unavailable", re.IGNORECASE)
 
@@ -94,7 +93,8 @@ class Postfix:
     """Postfix's delivery reports."""
 
     name = "postfix"
-    order = 300
+    order = 306
+    body_markers = True
 
     def sniff(self, msg: BounceMessage) -> bool:
         subject = msg.subject.lower()
@@ -105,7 +105,7 @@ class Postfix:
     def parse(self, msg: BounceMessage) -> Parsed | None:
         report, tail = split_report(msg)
         original = original_from_headers(msg.returned or tail)
-        if _INTRO.span(report) is None:
+        if _INTRO.search(report) is None:
             transcript = _TRANSCRIPT.search(report)
             if transcript is None or "postfix" not in msg.subject.lower():
                 return None
@@ -134,9 +134,9 @@ class Postfix:
 def _action(subject: str, report: str) -> str:
     """failed, delayed or delivered, from Postfix's Subject and banner."""
     low = subject.lower()
-    if low.startswith("successful mail delivery") or _DELIVERED.span(report):
+    if low.startswith("successful mail delivery") or _DELIVERED.search(report):
         return "delivered"
-    if low.startswith("delayed mail") or _WARNING.span(report):
+    if low.startswith("delayed mail") or _WARNING.search(report):
         return "delayed"
     return "failed"
 

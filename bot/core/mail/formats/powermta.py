@@ -23,6 +23,7 @@ class PowerMTA:
 
     name = "powermta"
     order = 175
+    body_markers = True
 
     def sniff(self, msg: BounceMessage) -> bool:
         return "Delivery report" in msg.subject

@@ -29,7 +29,6 @@ from bot.core.mail.common import (
 )
 from bot.core.mail.detector import Parsed
 from bot.core.mail.formats._mta import (
-    Folded,
     finish,
     own_reason,
     parsed,
@@ -39,10 +38,11 @@ from bot.core.mail.formats._mta import (
 from bot.core.mail.message import BounceMessage
 from bot.core.model import Evidence
 
-_INTRO = Folded(
+_INTRO = re.compile(
     r"This is the qmail-send program at|"
     r"I'm afraid I wasn't able to deliver your message to the following addresses|"
-    r"Unable to deliver message to the following address\(es\)"
+    r"Unable to deliver message to the following address\(es\)",
+    re.IGNORECASE,
 )
 _BLOCK_START = re.compile(r"^<([^<>\s]{1,320})>:[ \t]*(.*)$", re.MULTILINE)
 _END = re.compile(
@@ -80,6 +80,7 @@ class Qmail:
 
     name = "qmail"
     order = 320
+    body_markers = True
 
     def sniff(self, msg: BounceMessage) -> bool:
         subject = msg.subject.lower()
@@ -89,11 +90,11 @@ class Qmail:
 
     def parse(self, msg: BounceMessage) -> Parsed | None:
         report, tail = split_report(msg)
-        intro = _INTRO.span(report)
+        intro = _INTRO.search(report)
         if intro is None:
             return None
-        hosted = report[intro[0] : intro[1]].lower().startswith("unable to deliver")
-        report = report[intro[1] :]
+        hosted = intro.group(0).lower().startswith("unable to deliver")
+        report = report[intro.end() :]
         end = _END.search(report)
         if end is not None:
             report = report[: end.start()]

@@ -58,7 +58,9 @@ def dsn_groups(text: str) -> list[dict[str, str]]:
     except that Diagnostic-Code collects repeated lines.
     """
     groups: list[dict[str, str]] = []
-    current: dict[str, str] = {}
+    # Each field's pieces, joined when the group closes: joining at every continuation
+    # line would copy the value again for each one (quadratic in a long folded field).
+    current: dict[str, list[str]] = {}
     last: str | None = None
     # Reply code of the Diagnostic-Code being read: an unindented line that starts
     # with it (``550-…``, ``550 …``) is the next line of the same multi-line reply.
@@ -68,7 +70,7 @@ def dsn_groups(text: str) -> list[dict[str, str]]:
         nonlocal current
         if current:
             if not current.keys().isdisjoint(_RECIPIENT_FIELDS):
-                groups.append(current)
+                groups.append({name: " ".join(parts) for name, parts in current.items()})
             current = {}
 
     for line in text.splitlines():
@@ -77,10 +79,10 @@ def dsn_groups(text: str) -> list[dict[str, str]]:
             last = None
             continue
         if line[0] in " \t" and last is not None:
-            current[last] = current[last] + " " + line.strip()
+            current[last].append(line.strip())
             continue
         if last == "diagnostic-code" and reply is not None and _continues(line, reply):
-            current[last] = current[last] + " " + line.strip()
+            current[last].append(line.strip())
             continue
         reply = None
         match = _FIELD.match(line)
@@ -96,12 +98,12 @@ def dsn_groups(text: str) -> list[dict[str, str]]:
             close()  # the next recipient, without a blank line between
         if name in current:
             if name == "diagnostic-code" and value:
-                current[name] = current[name] + " " + value
+                current[name].append(value)
                 last = name
             else:
                 last = None
             continue
-        current[name] = value
+        current[name] = [value]
         last = name
     close()
     return groups
@@ -237,6 +239,7 @@ class RFC3464:
 
     name = "rfc3464"
     order = 700
+    body_markers = True
 
     def sniff(self, msg: BounceMessage) -> bool:
         ctype = msg.content_type

@@ -72,12 +72,13 @@ class RFC3834:
 
     name = "rfc3834"
     order = 800
+    body_markers = False
 
     def sniff(self, msg: BounceMessage) -> bool:
         return is_auto_reply(msg) and not bounce_sender(msg.sender) and not reports_failure(msg)
 
     def parse(self, msg: BounceMessage) -> Parsed | None:
-        if msg.content_type == "multipart/report" or not self.sniff(msg):
+        if msg.content_type == "multipart/report":  # a DSN or ARF report, not an auto-reply
             return None
         authors = find_addresses(msg.sender)
         evidence = Evidence(

@@ -29,6 +29,7 @@ newer versions adds Status and Remote-MTA.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from bot.core.limits import MAX_RECIPIENTS
 from bot.core.mail.common import (
@@ -40,7 +41,6 @@ from bot.core.mail.common import (
 )
 from bot.core.mail.detector import Parsed
 from bot.core.mail.formats._mta import (
-    Folded,
     dsn_of,
     finish,
     local_mailers,
@@ -52,7 +52,9 @@ from bot.core.mail.formats.rfc3464 import dsn_evidence
 from bot.core.mail.message import BounceMessage
 from bot.core.model import Evidence
 
-_TRANSCRIPT = Folded(r"[ \t>]*-{3,}[ \t]*Transcript of session follows", line_start=True)
+_TRANSCRIPT = re.compile(
+    r"^[ \t>]*-{3,}[ \t]*Transcript of session follows", re.IGNORECASE | re.MULTILINE
+)
 _ADDRESSES_HEAD = re.compile(
     r"^[ \t>]*-{3,}[ \t]*The following addresses? had (permanent fatal|transient non-fatal) errors",
     re.IGNORECASE | re.MULTILINE,
@@ -74,26 +76,24 @@ _OWN_REPLY = re.compile(r"^[45]\d\d[ \-]\S")
 _CONTINUATION = re.compile(r"[245]\d\d-")
 
 
+@dataclass(slots=True)
 class _Reply:
-    """One remote reply of the transcript (a plain class: a dataclass costs start-up)."""
+    """One remote reply of the transcript."""
 
-    __slots__ = ("claimed", "command", "host", "pipelined", "text")
-
-    def __init__(
-        self, text: str, command: str | None, host: str | None, *, pipelined: bool = False
-    ) -> None:
-        self.text = text
-        self.command = command
-        self.host = host
-        self.claimed = False
-        self.pipelined = pipelined
+    text: str
+    command: str | None
+    host: str | None
+    pipelined: bool = False
+    #: A recipient's summary line took this reply as its own.
+    claimed: bool = False
 
 
 class Sendmail:
     """Sendmail's non-delivery and delay reports (8.x and V5)."""
 
     name = "sendmail"
-    order = 310
+    order = 315
+    body_markers = True
 
     def sniff(self, msg: BounceMessage) -> bool:
         subject = msg.subject.lower()
@@ -103,14 +103,14 @@ class Sendmail:
 
     def parse(self, msg: BounceMessage) -> Parsed | None:
         report, tail = split_report(msg)
-        transcript = _TRANSCRIPT.span(report)
+        transcript = _TRANSCRIPT.search(report)
         head = _ADDRESSES_HEAD.search(report)
         if transcript is None and head is None:
             return None
         listed = _listed(report, head) if head is not None else []
         action = "delayed" if head is not None and head.group(1).lower().startswith("t") else None
         per_recipient, shared, own_lines = (
-            _transcript(report[transcript[1] :]) if transcript is not None else ({}, None, [])
+            _transcript(report[transcript.end() :]) if transcript is not None else ({}, None, [])
         )
         own_text = " ".join(own_lines)
         recipients = [r for r, _ in listed] or list(per_recipient)
@@ -206,8 +206,9 @@ def _transcript(
     text = text.split("\n", 1)[1] if "\n" in text else ""  # past the section's own dashes
     end = _SECTION.search(text)
     lines = _lines(text[: end.start()] if end is not None else text)
-    # First pass: events, with multi-line replies joined.
-    events: list[tuple[str, str]] = []
+    # First pass: events, with multi-line replies joined (each reply's lines are
+    # collected and joined once, not copied again for every further line).
+    pieces: list[tuple[str, list[str]]] = []
     continued = False  # the previous reply line was "550-…": the next one belongs to it
     for line in lines:
         stripped = line.strip()
@@ -215,19 +216,20 @@ def _transcript(
             continue
         if stripped.startswith("<<<"):
             reply = stripped[3:].strip()
-            if continued and events and events[-1][0] == "reply":
-                events[-1] = ("reply", events[-1][1] + " " + reply)
+            if continued and pieces and pieces[-1][0] == "reply":
+                pieces[-1][1].append(reply)
             else:
-                events.append(("reply", reply))
+                pieces.append(("reply", [reply]))
             continued = _CONTINUATION.match(reply) is not None
             continue
         continued = False
         if stripped.startswith(">>>"):
-            events.append(("cmd", stripped[3:].strip()))
+            pieces.append(("cmd", [stripped[3:].strip()]))
         elif _TALKING.match(stripped):
-            events.append(("host", _TALKING.match(stripped).group(1)))  # type: ignore[union-attr]
+            pieces.append(("host", [_TALKING.match(stripped).group(1)]))  # type: ignore[union-attr]
         else:
-            events.append(("line", stripped))
+            pieces.append(("line", [stripped]))
+    events = [(kind, " ".join(parts)) for kind, parts in pieces]
     pipelined = _pipelined(events)
     found: dict[str, tuple[str, str | None, str | None]] = {}
     own: list[str] = []

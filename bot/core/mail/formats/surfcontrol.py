@@ -29,6 +29,7 @@ class SurfControl:
 
     name = "surfcontrol"
     order = 360
+    body_markers = True
 
     def sniff(self, msg: BounceMessage) -> bool:
         return "surfcontrol" in (msg.header("X-Mailer") or "").lower()

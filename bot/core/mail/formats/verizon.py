@@ -29,14 +29,13 @@ class Verizon:
 
     name = "verizon"
     order = 450
+    body_markers = False
 
     def sniff(self, msg: BounceMessage) -> bool:
         sender = msg.sender.lower()
         return any(name in sender for name in _SENDERS)
 
     def parse(self, msg: BounceMessage) -> Parsed | None:
-        if not self.sniff(msg):
-            return None
         report, tail = split_report(msg)
         error = _ERROR.search(report)
         if error is None and _MOBILE.search(report) is None:

@@ -28,6 +28,7 @@ class X1:
 
     name = "x1"
     order = 455
+    body_markers = False  # the layout alone is too loose to claim a message
 
     def sniff(self, msg: BounceMessage) -> bool:
         subject = msg.subject
@@ -37,8 +38,6 @@ class X1:
         return sender.startswith("mail deliver") and 'system" ' in sender
 
     def parse(self, msg: BounceMessage) -> Parsed | None:
-        if not self.sniff(msg):  # the layout alone is too loose to claim a message
-            return None
         report, tail = split_report(msg)
         intro = _INTRO.search(report)
         if intro is None:

@@ -34,6 +34,7 @@ class X3:
 
     name = "x3"
     order = 440
+    body_markers = True
 
     def sniff(self, msg: BounceMessage) -> bool:
         return msg.subject.lower().startswith("delivery status notification") and (

@@ -54,6 +54,7 @@ class X4:
 
     name = "x4"
     order = 325
+    body_markers = False
 
     def sniff(self, msg: BounceMessage) -> bool:
         if msg.subject.startswith(("failure notice", "Permanent Delivery Failure")):
@@ -61,8 +62,6 @@ class X4:
         return "invoked for bounce)" in received(msg)
 
     def parse(self, msg: BounceMessage) -> Parsed | None:
-        if not self.sniff(msg):
-            return None
         report, tail = split_report(msg)
         intro = _INTRO.search(report)
         if intro is None or "qmail-send program" in report[:2000]:

@@ -47,6 +47,7 @@ class X6:
 
     name = "x6"
     order = 470
+    body_markers = True
 
     def sniff(self, msg: BounceMessage) -> bool:
         return msg.subject.lower().startswith("there was an error sending your mail")

@@ -29,13 +29,12 @@ class Yahoo:
 
     name = "yahoo"
     order = 180
+    body_markers = False
 
     def sniff(self, msg: BounceMessage) -> bool:
         return msg.header("X-YMailISG") is not None
 
     def parse(self, msg: BounceMessage) -> Parsed | None:
-        if not self.sniff(msg):
-            return None
         report, tail = split_report(msg)
         intro = _INTRO.search(report)
         if intro is None:

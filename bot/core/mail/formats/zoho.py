@@ -44,6 +44,7 @@ class Zoho:
 
     name = "zoho"
     order = 280
+    body_markers = True
 
     def sniff(self, msg: BounceMessage) -> bool:
         return "zoho" in (msg.header("X-Mailer") or "").lower() or (

@@ -1,31 +1,11 @@
-"""Format modules are found by a directory listing that agrees with pkgutil."""
+"""Format modules are discovered: adding a format is adding a file."""
 
 from __future__ import annotations
 
-import pkgutil
-from pathlib import Path
-
-import pytest
-
-from bot.core.mail import formats
+from bot.core.mail.formats import detectors
 
 
-def test_the_listing_finds_what_pkgutil_finds() -> None:
-    expected = sorted(info.name for info in pkgutil.iter_modules(formats.__path__))
-    assert formats._module_names() == expected
-    assert {"postfix", "rfc3464", "fallback", "_mta"} <= set(expected)
-
-
-def test_odd_entries_are_treated_as_pkgutil_treats_them(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    for name in ("a.py", "b.cpython-311-x86_64-linux-gnu.so", "b.py", "x.y.py", "__init__.py",
-                 "notes.txt", ".hidden.py", "c.pyc"):
-        (tmp_path / name).write_bytes(b"")
-    (tmp_path / "pkg").mkdir()
-    (tmp_path / "pkg" / "__init__.py").write_bytes(b"")
-    (tmp_path / "plain_dir").mkdir()
-    (tmp_path / "__pycache__").mkdir()
-    monkeypatch.setattr(formats, "__path__", [str(tmp_path)])
-    expected = sorted(info.name for info in pkgutil.iter_modules([str(tmp_path)]))
-    assert formats._module_names() == expected
+def test_every_format_module_gives_its_detector() -> None:
+    names = {detector.name for detector in detectors()}
+    assert {"postfix", "exim", "sendmail", "rfc3464", "arf", "rfc3834", "fallback"} <= names
+    assert len(names) == len(detectors()) >= 40

@@ -911,7 +911,7 @@ def test_every_mta_parser_is_linear(junk: str) -> None:
         for size in (20_000, 200_000):
             text = "\n".join(heads) + "\n" + unit * (size // len(unit))
             msg = BounceMessage.from_text(text)
-            start = time.perf_counter()
+            start = time.process_time()  # CPU time: a busy neighbour does not count
             detector.parse(msg)
-            spent.append(time.perf_counter() - start)
+            spent.append(time.process_time() - start)
         assert spent[1] < max(spent[0], 0.002) * 40, (name, junk, spent)

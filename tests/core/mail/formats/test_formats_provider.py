@@ -19,7 +19,7 @@ import pytest
 
 from bot.core.mail.formats import detectors
 from bot.core.mail.message import BounceMessage
-from bot.core.scan import scan
+from bot.core.scan import read_with, scan
 from tests.conftest import CORPUS, labelled_files
 
 #: Sisimai module -> the detector expected to read its samples (None: any detector; the
@@ -75,8 +75,9 @@ def test_corpus_reason_floor() -> None:
 
 
 def _parse(name: str, raw: str) -> Any:
+    """The detector's reading as `scan` asks it (its parse only after its sniff said yes)."""
     detector = next(d for d in detectors() if d.name == name)
-    return detector.parse(BounceMessage(raw.encode("utf-8")))
+    return read_with(detector, BounceMessage(raw.encode("utf-8")))
 
 
 def _verdicts(raw: str) -> list[dict[str, Any]]:
