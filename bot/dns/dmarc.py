@@ -106,34 +106,53 @@ def check(
         )
     good = [label for label, ident, mode in identifiers if aligned(ident, from_domain, mode)]
     bad = [label for label, ident, mode in identifiers if not aligned(ident, from_domain, mode)]
-    modes = f"adkim={found.adkim}, aspf={found.aspf}"
-    if not good:
+    spf_aligned = return_path_domain is not None and aligned(
+        return_path_domain, from_domain, found.aspf
+    )
+    dkim_aligned = [d for d in dkim_domains if aligned(d, from_domain, found.adkim)]
+    fact += f" (adkim={found.adkim}, aspf={found.aspf})"
+    if good:
+        fact += f"; From domain {from_domain} is aligned with the {' and the '.join(good)}"
+        if spf_aligned and spf_result:
+            fact += f" (SPF {spf_result})"
+    if bad:
+        fact += f"; {'it is ' if good else f'From domain {from_domain} is '}not aligned with the "
+        fact += " nor the ".join(bad)
+    fact += "."
+    enforcing = found.policy in ("reject", "quarantine")
+    if spf_aligned and spf_result == "pass":
         return Finding(
             "dmarc",
             from_domain,
-            "problem" if found.policy in ("reject", "quarantine") else "info",
-            f"{fact}; From domain {from_domain} is not aligned with the {' nor the '.join(bad)} "
-            f"({modes}).",
-            "DMARC fails whatever SPF and DKIM say, because neither authenticated domain "
-            f"matches the From domain: {_policy_meaning(found.policy)} Sign with d={from_domain} "
-            "(or a subdomain) or send with a Return-Path in that domain.",
+            "ok",
+            fact,
+            "DMARC passes through SPF (aligned and passing): DMARC is not the cause.",
             found.record,
         )
-    spf_note = ""
-    if return_path_domain and spf_result and any("Return-Path" in g for g in good):
-        spf_note = f" SPF for the Return-Path gives {spf_result}" + (
-            ", so DMARC passes through SPF."
-            if spf_result == "pass"
-            else ", so DMARC can pass only through an aligned DKIM signature that verifies."
+    if dkim_aligned:
+        return Finding(
+            "dmarc",
+            from_domain,
+            "info",
+            fact,
+            f"DMARC passes only if the aligned DKIM signature (d={dkim_aligned[0]}) verifies, "
+            "which DNS cannot tell: if the receiver says DMARC failed, the signature broke in "
+            "transit or was made with another key.",
+            found.record,
         )
+    spf_state = (
+        f"SPF for the aligned Return-Path gives {spf_result}"
+        if spf_aligned and spf_result
+        else "no identifier that could pass is aligned"
+    )
     return Finding(
         "dmarc",
         from_domain,
-        "ok" if spf_result == "pass" else "info",
-        f"{fact}; From domain {from_domain} is aligned with the {' and the '.join(good)} "
-        f"({modes}).",
-        "Alignment is right; DMARC passes if an aligned identifier also passes its check."
-        + spf_note,
+        "problem" if enforcing else "info",
+        fact,
+        f"DMARC fails: no DKIM signature is aligned with the From domain and {spf_state}. "
+        f"{_policy_meaning(found.policy)} Sign with d={from_domain} (or a subdomain), or send "
+        "with a Return-Path in that domain from an IP its SPF allows.",
         found.record,
     )
 

@@ -23,7 +23,7 @@ import ipaddress
 import re
 from dataclasses import dataclass, field
 
-from bot.core.mail.common import domain_of, split_returned, strip_address
+from bot.core.mail.common import domain_of, find_addresses, split_returned, strip_address
 from bot.core.mail.message import BounceMessage
 from bot.core.model import Report
 from bot.dns.dnsbl import lists_named
@@ -130,10 +130,16 @@ def find_targets(report: Report, raw: str | bytes | None) -> Targets:
         sources["from"] = "the returned message's From:"
 
     recipients: list[str] = []
+    senders = {from_domain, return_path}
     for verdict in report.verdicts:
-        domain = _domain(verdict.recipient)
-        if domain and domain not in recipients and len(recipients) < MAX_RECIPIENT_DOMAINS:
-            recipients.append(domain)
+        # A pasted reply without a recipient field often names the address in its text.
+        named = (
+            [verdict.recipient] if verdict.recipient else find_addresses(verdict.diagnostic or "")
+        )
+        for domain in map(_domain, named):
+            if domain and domain not in recipients and domain not in senders:
+                recipients.append(domain)
+    recipients = recipients[:MAX_RECIPIENT_DOMAINS]
 
     joined = "\n".join(replies)
     return Targets(
