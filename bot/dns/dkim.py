@@ -24,7 +24,7 @@ def check(lookup: Query, domain: str, selector: str) -> Finding:
             "dkim",
             subject,
             "unavailable",
-            f"DKIM key: {answer.describe_failure()}.",
+            answer.failure_sentence(),
             "Whether the key exists is unknown; the verdict stands on the reply.",
         )
     keys = [r for r in answer.records if "p=" in r.replace(" ", "").lower()]

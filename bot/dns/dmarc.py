@@ -73,7 +73,7 @@ def check(
             "dmarc",
             from_domain,
             "unavailable",
-            f"DMARC: {found.describe_failure()}.",
+            found.failure_sentence(),
             "The DMARC policy is unknown; the verdict stands on the reply.",
         )
     if found is None:

@@ -23,7 +23,7 @@ def _sts(lookup: Query, domain: str) -> Finding:
             "mta-sts",
             domain,
             "unavailable",
-            f"MTA-STS: {answer.describe_failure()}.",
+            answer.failure_sentence(),
             "Whether the domain requires TLS is unknown.",
         )
     records = [r for r in answer.records if r.replace(" ", "").lower().startswith("v=stsv1")]
@@ -57,7 +57,7 @@ def _tlsrpt(lookup: Query, domain: str) -> Finding:
             "tls-rpt",
             domain,
             "unavailable",
-            f"TLS-RPT: {answer.describe_failure()}.",
+            answer.failure_sentence(),
             "Whether the domain collects TLS reports is unknown.",
         )
     records = [r for r in answer.records if r.replace(" ", "").lower().startswith("v=tlsrptv1")]

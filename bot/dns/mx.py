@@ -23,7 +23,7 @@ def check(lookup: Query, domain: str, *, sender: bool = False) -> Finding:
             "mx",
             domain,
             "unavailable",
-            f"MX: {answer.describe_failure()}.",
+            answer.failure_sentence(),
             "Where mail for the domain goes is unknown; the verdict stands on the reply.",
         )
     if answer.status == "nxdomain":

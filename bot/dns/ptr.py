@@ -28,7 +28,7 @@ def check(lookup: Query, ip: str) -> Finding:
             "ptr",
             ip,
             "unavailable",
-            f"Reverse DNS: {answer.describe_failure()}.",
+            answer.failure_sentence(),
             "Whether the IP has reverse DNS is unknown; the verdict stands on the reply.",
         )
     if not answer.records:

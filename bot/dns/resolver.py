@@ -72,6 +72,11 @@ class Answer:
     def failed(self) -> bool:
         return self.status in FAILED
 
+    def failure_sentence(self) -> str:
+        """`describe_failure` as a sentence of its own."""
+        text = self.describe_failure()
+        return text[:1].upper() + text[1:] + "."
+
     def describe_failure(self) -> str:
         """A plain sentence for a failed lookup, e.g. "the DNS query timed out"."""
         what = f"{self.rdtype} lookup of {self.name}"
