@@ -179,9 +179,7 @@ class Resolver:
         self, question: dns.message.Message, server: Server, name: str, rdtype: str, timeout: float
     ) -> Answer:
         try:
-            response, _ = dns.query.udp_with_fallback(
-                question, server.host, timeout=timeout, port=server.port
-            )
+            response = _exchange(question, server, timeout)
         except dns.exception.Timeout:
             return Answer(
                 name, rdtype, "timeout", ttl=FAILURE_TTL, detail=f"no answer from {server}"
@@ -189,6 +187,25 @@ class Resolver:
         except (OSError, dns.exception.DNSException) as exc:
             return Answer(name, rdtype, "error", ttl=FAILURE_TTL, detail=f"{server}: {exc}")
         return _read(response, name, rdtype)
+
+
+def _exchange(question: dns.message.Message, server: Server, timeout: float) -> dns.message.Message:
+    """UDP, then TCP for a truncated answer, both within `timeout` together."""
+    end = time.monotonic() + timeout
+    try:
+        return dns.query.udp(
+            question,
+            server.host,
+            timeout,
+            server.port,
+            raise_on_truncation=True,
+            ignore_unexpected=True,
+        )
+    except dns.message.Truncated:
+        left = end - time.monotonic()
+        if left <= 0:
+            raise dns.exception.Timeout from None
+        return dns.query.tcp(question, server.host, left, server.port)
 
 
 def _read(response: dns.message.Message, name: str, rdtype: str) -> Answer:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from dnslib import QTYPE, RCODE, RR, DNSRecord
-from dnslib.server import BaseResolver, DNSLogger, DNSServer
+from dnslib.server import BaseResolver, DNSHandler, DNSLogger, DNSServer
 
 ZONES = Path(__file__).with_name("zones")
 
@@ -54,6 +54,12 @@ class ZoneResolver(BaseResolver):  # type: ignore[misc]
         return reply
 
 
+class _Handler(DNSHandler):  # type: ignore[misc]
+    #: UDP answers larger than the EDNS size the bot asks for are truncated (TC), as a real
+    #: server does, so the bot must ask again over TCP.
+    udplen = 1232
+
+
 class ZoneServer:
     """UDP and TCP on one free high port of 127.0.0.1, serving `zone_text`."""
 
@@ -61,10 +67,17 @@ class ZoneServer:
         self.resolver = ZoneResolver(zone_text)
         logger = DNSLogger("-request,-reply,-truncated,-error,-recv,-send,-data", prefix=False)
         for _ in range(20):  # the UDP port is free; the same TCP port nearly always is too
-            self.udp = DNSServer(self.resolver, "127.0.0.1", 0, logger=logger)
+            self.udp = DNSServer(self.resolver, "127.0.0.1", 0, logger=logger, handler=_Handler)
             self.port = self.udp.server.server_address[1]
             try:
-                self.tcp = DNSServer(self.resolver, "127.0.0.1", self.port, tcp=True, logger=logger)
+                self.tcp = DNSServer(
+                    self.resolver,
+                    "127.0.0.1",
+                    self.port,
+                    tcp=True,
+                    logger=logger,
+                    handler=_Handler,
+                )
                 break
             except OSError:
                 self.udp.server.server_close()

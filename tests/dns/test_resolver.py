@@ -91,3 +91,13 @@ def test_the_query_limit_refuses_without_asking(dns_server: ZoneServer) -> None:
 def test_no_resolver_configured() -> None:
     answer = Resolver([]).query("example.org", "A", 1.0)
     assert answer.status == "error" and "no DNS resolver" in answer.detail
+
+
+def test_a_truncated_answer_is_asked_again_over_tcp(dns_server: ZoneServer) -> None:
+    settings = DnsSettings.from_env({"SMTPBOT_DNS_SERVER": dns_server.address})
+    before = dns_server.resolver.queries.count(("big.example.org", "TXT"))
+    answer = Lookup(settings, cache=TtlCache())("big.example.org", "TXT")
+    assert answer.status == "ok" and len(answer.records) == 9
+    # Asked twice: over UDP (truncated) and again over TCP.
+    assert dns_server.resolver.queries.count(("big.example.org", "TXT")) == before + 2
+    assert "v=spf1 ip4:192.0.2.0/24 -all" in answer.records
