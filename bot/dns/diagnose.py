@@ -143,7 +143,12 @@ def run(
     resolver: Resolver | None = None,
 ) -> Diagnosis:
     if not checks:
-        return Diagnosis(notes=("This bounce calls for no DNS check.",), checked=what)
+        note = (
+            "The bounce's reason calls for no DNS check."
+            if what
+            else "The input names no domain or IP address to look up."
+        )
+        return Diagnosis(notes=(note,), checked=what)
     lookup = Lookup(settings, resolver=resolver, cache=cache)
     findings: list[Finding] = []
     skipped: list[str] = []
@@ -237,16 +242,7 @@ def _spf(q: Lookup, domain: str, ip: str | None, results: dict[str, str] | None 
 
 
 def _dnsbl_check(ip: str, zone: str) -> _Check:
-    def run_one(q: Lookup) -> list[Finding]:
-        name = dnsbl.query_name(ip, zone)
-        answer = q(name, "A")
-        reason = None
-        if answer.status == "ok" and all(a.startswith("127.0.0.") for a in answer.records):
-            text = q(name, "TXT")  # the list's own words, when it gives them
-            reason = text.records[0] if text.records else None
-        return [dnsbl.finding(ip, zone, answer, reason)]
-
-    return _Check(f"{zone} for {ip}", run_one)
+    return _Check(f"{zone} for {ip}", partial(dnsbl.check, ip=ip, zone=zone))
 
 
 def _wants(

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from bot.dns.model import Finding
-from bot.dns.resolver import Answer
+from bot.dns.resolver import Answer, Query
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +28,8 @@ class Blocklist:
     refusals: dict[str, str]
     delist: str
     note: str = ""
+    #: Whether the list answers for IPv6 addresses (RFC 5782 nibble names).
+    ipv6: bool = False
 
 
 _SPAMHAUS_CODES = {
@@ -57,16 +59,36 @@ CATALOGUE: dict[str, Blocklist] = {
     b.zone: b
     for b in (
         Blocklist(
-            "zen.spamhaus.org", "Spamhaus ZEN", _SPAMHAUS_CODES, _SPAMHAUS_REFUSALS, _SPAMHAUS
+            "zen.spamhaus.org",
+            "Spamhaus ZEN",
+            _SPAMHAUS_CODES,
+            _SPAMHAUS_REFUSALS,
+            _SPAMHAUS,
+            ipv6=True,
         ),
         Blocklist(
-            "sbl.spamhaus.org", "Spamhaus SBL", _SPAMHAUS_CODES, _SPAMHAUS_REFUSALS, _SPAMHAUS
+            "sbl.spamhaus.org",
+            "Spamhaus SBL",
+            _SPAMHAUS_CODES,
+            _SPAMHAUS_REFUSALS,
+            _SPAMHAUS,
+            ipv6=True,
         ),
         Blocklist(
-            "xbl.spamhaus.org", "Spamhaus XBL", _SPAMHAUS_CODES, _SPAMHAUS_REFUSALS, _SPAMHAUS
+            "xbl.spamhaus.org",
+            "Spamhaus XBL",
+            _SPAMHAUS_CODES,
+            _SPAMHAUS_REFUSALS,
+            _SPAMHAUS,
+            ipv6=True,
         ),
         Blocklist(
-            "pbl.spamhaus.org", "Spamhaus PBL", _SPAMHAUS_CODES, _SPAMHAUS_REFUSALS, _SPAMHAUS
+            "pbl.spamhaus.org",
+            "Spamhaus PBL",
+            _SPAMHAUS_CODES,
+            _SPAMHAUS_REFUSALS,
+            _SPAMHAUS,
+            ipv6=True,
         ),
         Blocklist(
             "sbl-xbl.spamhaus.org",
@@ -74,6 +96,7 @@ CATALOGUE: dict[str, Blocklist] = {
             _SPAMHAUS_CODES,
             _SPAMHAUS_REFUSALS,
             _SPAMHAUS,
+            ipv6=True,
         ),
         Blocklist(
             "b.barracudacentral.org",
@@ -213,6 +236,26 @@ def query_name(ip: str, zone: str) -> str:
     if address.version == 4:
         return ".".join(reversed(str(address).split("."))) + "." + zone
     return ".".join(reversed(address.exploded.replace(":", ""))) + "." + zone
+
+
+def check(lookup: Query, ip: str, zone: str) -> Finding:
+    """Ask `zone` about `ip` (and, when listed, for the list's own words in TXT)."""
+    blocklist = CATALOGUE.get(zone)
+    if ipaddress.ip_address(ip).version == 6 and blocklist is not None and not blocklist.ipv6:
+        return Finding(
+            "dnsbl",
+            f"{ip} on {zone}",
+            "info",
+            f"{blocklist.name} lists IPv4 addresses only.",
+            "It cannot be what blocked this IPv6 address; the receiver's own list may be.",
+        )
+    name = query_name(ip, zone)
+    answer = lookup(name, "A")
+    reason = None
+    if answer.status == "ok" and all(a.startswith("127.0.0.") for a in answer.records):
+        text = lookup(name, "TXT")
+        reason = text.records[0] if text.records else None
+    return finding(ip, zone, answer, reason)
 
 
 def finding(ip: str, zone: str, answer: Answer, reason: str | None) -> Finding:

@@ -142,10 +142,7 @@ def test_ptr_generic_name(lookup: Lookup) -> None:
 
 
 def _list(lookup: Lookup, ip: str, zone: str) -> dnsbl.Finding:
-    name = dnsbl.query_name(ip, zone)
-    answer = lookup(name, "A")
-    text = lookup(name, "TXT") if answer.records else None
-    return dnsbl.finding(ip, zone, answer, text.records[0] if text and text.records else None)
+    return dnsbl.check(lookup, ip, zone)
 
 
 def test_dnsbl_listed_with_its_code_explained(lookup: Lookup) -> None:
@@ -166,6 +163,14 @@ def test_dnsbl_refusal_code_is_not_a_listing(lookup: Lookup) -> None:
 def test_dnsbl_not_listed(lookup: Lookup) -> None:
     found = _list(lookup, "192.0.2.9", "bl.spamcop.net")
     assert found.severity == "ok" and "not listed on SpamCop" in found.fact
+
+
+def test_dnsbl_ipv6(lookup: Lookup) -> None:
+    found = _list(lookup, "2001:db8::10", "zen.spamhaus.org")
+    assert (found.severity, found.record) == ("problem", "127.0.0.3")
+    assert "SBL CSS" in found.fact
+    spamcop = _list(lookup, "2001:db8::10", "bl.spamcop.net")
+    assert spamcop.severity == "info" and "IPv4 addresses only" in spamcop.fact
 
 
 def test_dnsbl_query_names() -> None:
