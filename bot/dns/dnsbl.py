@@ -99,6 +99,14 @@ CATALOGUE: dict[str, Blocklist] = {
             ipv6=True,
         ),
         Blocklist(
+            "cbl.abuseat.org",
+            "CBL",
+            {"127.0.0.2": "listed: the IP shows signs of malware or a compromised host"},
+            {},
+            _SPAMHAUS,
+            "CBL's data are part of Spamhaus XBL (in ZEN) now.",
+        ),
+        Blocklist(
             "b.barracudacentral.org",
             "Barracuda Reputation Block List",
             {"127.0.0.2": "listed for poor sending reputation"},
@@ -195,6 +203,7 @@ _BRANDS = (
     ("spamhaus", "zen.spamhaus.org"),
     ("barracuda", "b.barracudacentral.org"),
     ("spamcop", "bl.spamcop.net"),
+    ("abuseat", "cbl.abuseat.org"),
     ("sorbs", "dnsbl.sorbs.net"),
     ("uceprotect", "dnsbl-1.uceprotect.net"),
     ("psbl", "psbl.surriel.com"),

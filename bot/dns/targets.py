@@ -51,8 +51,14 @@ _IPV4 = r"(?<![\d.])(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d
 _IPV6 = r"(?<![\w:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:\.\d{1,3}){0,3}(?![\w:])"
 _IP = re.compile(f"(?:IPv6:)?({_IPV4}|{_IPV6})")
 #: ``host NAME[IP]``, ``relay=NAME[IP]``: the remote server's own address, as the sender logged it.
-_REMOTE_HOST = re.compile(r"(?:\bhost\s+|relay=)[\w.\-]+\[(?:IPv6:)?([0-9A-Fa-f:.]+)\]", re.I)
-#: The ``from`` clause of a Received field: ``from NAME (HELO [IP])`` or ``from NAME ([IP])``.
+#: ``connect to NAME[IP]``, ``conversation with NAME[IP]``, and Gmail's ``[NAME IP: timed out]``.
+_REMOTE_HOST = re.compile(
+    r"(?:(?:\bhost|\bto|\bwith)\s+|relay=)[\w.\-]+\[(?:IPv6:)?([0-9A-Fa-f:.]+)\]"
+    r"|\[[\w\-]+(?:\.[\w\-]+)+\.? ([0-9A-Fa-f:.]+)[:\]]",
+    re.I,
+)
+#: The ``from`` clause of a Received field: ``from HELO (NAME [IP])``; RFC 5321 puts the
+#: address the connection came from in the parentheses (TCP-info), the HELO before them.
 _RECEIVED_FROM = re.compile(r"^\s*from\s+(.*?)(?:\bby\b|;|$)", re.I | re.S)
 _DOMAIN = re.compile(
     r"^(?=.{1,253}$)(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$"
@@ -188,12 +194,18 @@ def returned_headers(raw: str | bytes) -> email.message.Message | None:
 
 
 def first_external_hop(received: list[str]) -> str | None:
-    """The first external IP in the ``from`` clauses, reading from the top (newest) field."""
+    """The first external IP in the ``from`` clauses, reading from the top (newest) field.
+
+    In each clause the addresses in parentheses (what the receiver saw) come before the
+    HELO name, which the sender chose.
+    """
     for value in received:
         match = _RECEIVED_FROM.match(" ".join(str(value).split()))
         if match is None:
             continue
-        for ip in _ips_in(match.group(1)):
+        clause = match.group(1)
+        seen = "".join(re.findall(r"\(([^()]*)\)", clause))
+        for ip in [*_ips_in(seen), *_ips_in(clause)]:
             if not is_internal(ip):
                 return ip
     return None
@@ -201,7 +213,7 @@ def first_external_hop(received: list[str]) -> str | None:
 
 def reply_ips(reply: str, remote: str = "") -> list[str]:
     """External IPs a reply names, without the remote server's own (``host x[IP] said``)."""
-    theirs = {m.group(1).lower() for m in _REMOTE_HOST.finditer(reply)}
+    theirs = {(m.group(1) or m.group(2)).lower() for m in _REMOTE_HOST.finditer(reply)}
     theirs.update(_ips_in(remote))
     return [ip for ip in _ips_in(reply) if ip not in theirs and not is_internal(ip)]
 

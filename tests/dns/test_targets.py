@@ -99,3 +99,27 @@ def test_a_pasted_line_without_returned_message() -> None:
     assert targets.sending_ips == ("192.0.2.10",)
     assert targets.blocklists == ("zen.spamhaus.org",)
     assert targets.from_domain is None and targets.dkim == ()
+
+
+def test_received_prefers_the_address_the_receiver_saw_to_the_helo() -> None:
+    hop = (
+        "from [203.0.113.25] (p22-kyoto.example.net. [192.0.2.225]) by smtp.example.com "
+        "with ESMTPSA id y23"
+    )
+    assert first_external_hop([hop]) == "192.0.2.225"
+    qmail = "from 192.0.2.12 (EHLO mail4.example.net) (192.0.2.12) by mx4.example.com with SMTP"
+    assert first_external_hop([qmail]) == "192.0.2.12"
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "delivery temporarily suspended: connect to mx.example.com[192.0.2.232]: server refused",
+        "conversation with mx.example.com[192.0.2.232] timed out while receiving the initial "
+        "server greeting",
+        "The recipient server did not accept our requests to connect. [mx.example.com "
+        "192.0.2.232: timed out]",
+    ],
+)
+def test_the_remote_servers_own_address_is_not_the_senders(reply: str) -> None:
+    assert reply_ips(reply) == []
