@@ -130,7 +130,7 @@ def test_rfc7208_ipv6_macro_example() -> None:
     )
 
 
-def _only(record: str) -> spf.Lookup:
+def _only(record: str) -> spf.Query:
     """A stand-in resolver publishing one record at example.net and nothing else."""
 
     def ask(name: str, rdtype: str) -> Answer:
@@ -166,3 +166,59 @@ def _only(record: str) -> spf.Lookup:
 )
 def test_record_syntax(record: str, ip: str, result: str) -> None:
     assert spf.check_host(_only(record), ip, "example.net").result == result
+
+
+def _zone(records: dict[tuple[str, str], tuple[str, ...]]) -> spf.Query:
+    """A stand-in resolver serving `records`; every other name is NXDOMAIN."""
+
+    def ask(name: str, rdtype: str) -> Answer:
+        found = records.get((name, rdtype))
+        if found is not None:
+            return Answer(name, rdtype, "ok", found, 300)
+        if any(n == name for n, _ in records):
+            return Answer(name, rdtype, "nodata")
+        if name.endswith("servfail.example.net"):
+            return Answer(name, rdtype, "servfail")
+        return Answer(name, rdtype, "nxdomain")
+
+    return ask
+
+
+def test_more_than_ten_mx_names_is_a_permerror() -> None:
+    mx = tuple(f"{n} mx{n}.example.net" for n in range(11))
+    zone = _zone({("example.net", "TXT"): ("v=spf1 mx -all",), ("example.net", "MX"): mx})
+    outcome = spf.check_host(zone, "192.0.2.1", "example.net")
+    assert outcome.result == "permerror" and "11 MX hosts" in outcome.reason
+
+
+def test_ptr_mechanism_needs_a_validated_name() -> None:
+    zone = _zone(
+        {
+            ("example.net", "TXT"): ("v=spf1 ptr -all",),
+            ("1.2.0.192.in-addr.arpa", "PTR"): ("mail.example.net",),
+            ("mail.example.net", "A"): ("192.0.2.1",),
+            ("2.2.0.192.in-addr.arpa", "PTR"): ("mail.example.net",),  # claims a name it lacks
+        }
+    )
+    assert spf.check_host(zone, "192.0.2.1", "example.net").result == "pass"
+    assert spf.check_host(zone, "192.0.2.2", "example.net").result == "fail"
+
+
+def test_a_mechanism_with_dual_cidr() -> None:
+    zone = _zone(
+        {
+            ("example.net", "TXT"): ("v=spf1 a/24//64 -all",),
+            ("example.net", "A"): ("192.0.2.1",),
+            ("example.net", "AAAA"): ("2001:db8::1",),
+        }
+    )
+    assert spf.check_host(zone, "192.0.2.200", "example.net").result == "pass"
+    assert spf.check_host(zone, "198.51.100.1", "example.net").result == "fail"
+    assert spf.check_host(zone, "2001:db8::ffff", "example.net").result == "pass"
+    assert spf.check_host(zone, "2001:db8:1::1", "example.net").result == "fail"
+
+
+def test_an_include_that_cannot_be_read_is_a_temperror() -> None:
+    zone = _zone({("example.net", "TXT"): ("v=spf1 include:x.servfail.example.net -all",)})
+    outcome = spf.check_host(zone, "192.0.2.1", "example.net")
+    assert outcome.result == "temperror" and "SERVFAIL" in outcome.reason
