@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from bot.core.mail.common import domain_of, find_addresses, split_returned, strip_address
 from bot.core.mail.message import BounceMessage
 from bot.core.model import Report
+from bot.core.replytext import unescape_slack
 from bot.dns.dnsbl import lists_named
 
 #: Networks that are never the sending IP the receiver saw (RFC 1918, loopback, CGNAT, ...).
@@ -102,6 +103,8 @@ class Targets:
 
 def find_targets(report: Report, raw: str | bytes | None) -> Targets:
     """Everything `report` and the raw bounce name that DNS can check (see the module doc)."""
+    if isinstance(raw, str) and ("&lt;" in raw or "&gt;" in raw):
+        raw = unescape_slack(raw)  # a paste from Slack: its links and entities undone
     headers = returned_headers(raw) if raw else None
     replies = [v.diagnostic for v in report.verdicts if v.diagnostic]
     remote = " ".join(v.remote_mta for v in report.verdicts if v.remote_mta)

@@ -123,3 +123,20 @@ def test_received_prefers_the_address_the_receiver_saw_to_the_helo() -> None:
 )
 def test_the_remote_servers_own_address_is_not_the_senders(reply: str) -> None:
     assert reply_ips(reply) == []
+
+
+def test_a_bounce_pasted_in_slack_is_read_through_its_escapes() -> None:
+    raw = (BOUNCES / "gmail-5.7.26.eml").read_text(encoding="utf-8")
+    pasted = (
+        raw.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace(
+            "Alice &lt;alice@pass.example.org&gt;",
+            "Alice &lt;<mailto:alice@pass.example.org|alice@pass.example.org>&gt;",
+        )
+    )
+    targets = find_targets(explain(pasted), pasted)
+    assert targets.from_domain == "pass.example.org"
+    assert targets.return_path_domain == "fail.example.org"
+    assert targets.sending_ips == ("192.0.2.9",)
