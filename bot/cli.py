@@ -170,19 +170,20 @@ def _explain(words: list[str], *, as_json: bool, dns: bool = False) -> int:
     report = explain(text)
     for notice in report.notices:  # stderr, so stdout stays the report (JSON stays JSON)
         print(f"smtpbot: note: {notice}", file=sys.stderr)
+    findings = None
     if settings is not None:
-        from bot.dns import diagnose, render
+        from bot.dns.cli import findings_of
 
-        diagnosis = diagnose(report, text, settings)
+        findings = findings_of(report, text, settings)  # (JSON object, text) of the findings
     if as_json:
         data = report.to_dict()
-        if settings is not None:
-            data["dns"] = diagnosis.to_dict()
+        if findings is not None:
+            data["dns"] = findings[0]
         print(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         print(format_report(report))
-        if settings is not None:
-            print("\n" + "\n".join(render.text_lines(diagnosis)))
+        if findings is not None:
+            print("\n" + findings[1])
     if not report.bounce:
         if not as_json:
             print(

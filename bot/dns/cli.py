@@ -19,6 +19,7 @@ import json
 import sys
 from typing import Any
 
+from bot.core.model import Report
 from bot.dns import render
 from bot.dns.diagnose import check_domain, diagnose
 from bot.dns.model import Diagnosis
@@ -95,6 +96,12 @@ def _usage_problem(
         if not selector or not set(selector.lower()) <= _SELECTOR_CHARS:
             return f"--selector {selector!r} is not a DKIM selector (letters, digits, - _ .)"
     return None
+
+
+def findings_of(report: Report, text: str, settings: DnsSettings) -> tuple[dict[str, Any], str]:
+    """``smtpbot explain --dns``: the findings for `report` as a JSON object and as text."""
+    diagnosis = diagnose(report, text, settings)
+    return diagnosis.to_dict(), render.text(diagnosis)
 
 
 # --------------------------------------------------------------------------- scan --dns
