@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.dns import DnsSettings, TtlCache
+from bot.dns import SHARED_CACHE, DnsSettings, TtlCache
 from bot.dns.resolver import Lookup
 from bot.dns.settings import parse_server
 from tests.dns.server import SilentServer, ZoneServer, zone_text
@@ -35,3 +35,11 @@ def settings(dns_server: ZoneServer) -> DnsSettings:
 def lookup(settings: DnsSettings) -> Lookup:
     """A fresh lookup with its own cache, so each test asks the server itself."""
     return Lookup(settings, cache=TtlCache())
+
+
+@pytest.fixture(autouse=True)
+def _fresh_shared_cache() -> Iterator[None]:
+    """Answers cached by one test (from another server) never serve the next."""
+    SHARED_CACHE.clear()
+    yield
+    SHARED_CACHE.clear()

@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.dns import SHARED_CACHE
 from tests.conftest import ROOT
 from tests.dns.server import SilentServer, ZoneServer
 
@@ -75,13 +74,19 @@ def test_check_text(dns_server: ZoneServer) -> None:
     assert "Record: 0 ." in done.stdout
 
 
-def test_check_exits_1_when_dns_fails(silent_server: SilentServer) -> None:
-    done = _smtpbot("check", "example.org", "--json", server=silent_server.address)
-    assert done.returncode == 1
-    data = json.loads(done.stdout)
+def test_check_exits_1_when_dns_fails(
+    silent_server: SilentServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.dns import cli
+
+    monkeypatch.setattr(cli, "CHECK_BUDGET", 0.3)  # one query's timeout, then nothing more
+    monkeypatch.setenv("SMTPBOT_DNS_SERVER", silent_server.address)
+    assert main(["check", "example.org", "--json"]) == 1
+    data = json.loads(capsys.readouterr().out)
     assert not data["complete"]
     assert data["findings"][0]["severity"] == "unavailable"
     assert "timed out" in data["findings"][0]["fact"]
+    assert "Not checked" in data["notes"][0] and "DMARC of example.org" in data["notes"][0]
 
 
 @pytest.mark.parametrize(
@@ -114,7 +119,6 @@ def test_check_refuses_bad_settings_and_off(
 def test_explain_dns_json(
     dns_server: ZoneServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    SHARED_CACHE.clear()
     monkeypatch.setenv("SMTPBOT_DNS_SERVER", dns_server.address)
     monkeypatch.delenv("SMTPBOT_DNS", raising=False)
     line = "554 5.7.1 Service unavailable; Client host [192.0.2.10] blocked using zen.spamhaus.org"
@@ -137,7 +141,6 @@ def test_explain_without_dns_makes_no_query(
 def test_explain_dns_text_keeps_its_exit_status_when_dns_fails(
     silent_server: SilentServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    SHARED_CACHE.clear()
     monkeypatch.setenv("SMTPBOT_DNS_SERVER", silent_server.address)
     line = "550 5.7.25 [192.0.2.13] The IP address sending this message does not have a PTR record"
     assert main(["explain", "--dns", line]) == 0
@@ -149,7 +152,6 @@ def test_explain_dns_text_keeps_its_exit_status_when_dns_fails(
 def test_scan_dns_json(
     dns_server: ZoneServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    SHARED_CACHE.clear()
     monkeypatch.setenv("SMTPBOT_DNS_SERVER", dns_server.address)
     assert main(["scan", "--dns", "--json", str(BOUNCES)]) == 0
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
