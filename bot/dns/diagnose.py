@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 from bot.core.model import Report
@@ -57,7 +57,7 @@ PTR_WORDS = (
     "find your hostname",
     "fcrdns",
 )
-BLOCK_REASONS = frozenset({"blocked", "badreputation", "rejected", "spamdetected"})
+BLOCK_REASONS = frozenset({"blocked", "badreputation", "spamdetected"})
 MX_REASONS = frozenset({"hostunknown", "notaccept"})
 MX_STATUSES = frozenset({"5.1.2", "5.1.10", "4.1.2", "5.4.4", "4.4.4"})
 MX_WORDS = (
@@ -100,7 +100,11 @@ def diagnose(
     if not report.bounce:
         return Diagnosis(notes=("Not a bounce: nothing to look up in DNS.",))
     targets = find_targets(report, raw)
-    return run(plan(targets), settings, checked(targets), cache=cache, resolver=resolver)
+    diagnosis = run(plan(targets), settings, checked(targets), cache=cache, resolver=resolver)
+    missing = unanswerable(targets)
+    if missing:
+        diagnosis = replace(diagnosis, notes=(*diagnosis.notes, *missing))
+    return diagnosis
 
 
 def check_domain(
@@ -143,11 +147,7 @@ def run(
     resolver: Resolver | None = None,
 ) -> Diagnosis:
     if not checks:
-        note = (
-            "The bounce's reason calls for no DNS check."
-            if what
-            else "The input names no domain or IP address to look up."
-        )
+        note = "No DNS check applies." if what else "The input names no domain or IP to look up."
         return Diagnosis(notes=(note,), checked=what)
     lookup = Lookup(settings, resolver=resolver, cache=cache)
     findings: list[Finding] = []
@@ -243,6 +243,22 @@ def _spf(q: Lookup, domain: str, ip: str | None, results: dict[str, str] | None 
 
 def _dnsbl_check(ip: str, zone: str) -> _Check:
     return _Check(f"{zone} for {ip}", partial(dnsbl.check, ip=ip, zone=zone))
+
+
+def unanswerable(targets: Targets) -> list[str]:
+    """Notes for checks the bounce calls for but names too little to run."""
+    notes = []
+    if targets.blocklists and targets.sending_ip is None:
+        named = ", ".join(targets.blocklists)
+        notes.append(f"The reply names {named} but no sending IP to look up there.")
+    elif targets.sending_ip is None and _wants(targets, PTR_REASONS, PTR_STATUSES, PTR_WORDS):
+        notes.append("The bounce names no sending IP whose reverse DNS could be checked.")
+    if targets.sending_domain is None and _wants(targets, AUTH_REASONS, AUTH_STATUSES, AUTH_WORDS):
+        notes.append(
+            "The bounce names no sending domain (no returned headers): run "
+            "`smtpbot check DOMAIN --ip IP` for SPF, DKIM and DMARC."
+        )
+    return notes
 
 
 def _wants(

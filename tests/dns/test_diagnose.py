@@ -170,3 +170,15 @@ def test_check_domain_runs_every_check(settings: DnsSettings) -> None:
         f.subject for f in diagnosis.findings if f.severity == "problem" and f.check == "dnsbl"
     }
     assert listed == {"192.0.2.10 on zen.spamhaus.org", "192.0.2.10 on bl.spamcop.net"}
+
+
+def test_what_could_not_be_checked_is_said(settings: DnsSettings) -> None:
+    line = "550 5.7.26 This mail has been blocked because the sender is unauthenticated."
+    diagnosis = diagnose(explain(line), line, settings, cache=TtlCache())
+    assert diagnosis.findings == ()
+    assert "names no sending domain" in " ".join(diagnosis.notes)
+    listed = "554 5.7.1 Service unavailable; blocked using zen.spamhaus.org"
+    diagnosis = diagnose(explain(listed), listed, settings, cache=TtlCache())
+    assert "names zen.spamhaus.org but no sending IP" in " ".join(diagnosis.notes)
+    code = diagnose(explain("5.7.26"), "5.7.26", settings, cache=TtlCache())
+    assert code.notes[0] == "The input names no domain or IP to look up."
