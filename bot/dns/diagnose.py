@@ -125,7 +125,7 @@ def check_domain(
         for s in selectors
     ]
     checks.append(_Check(f"DMARC of {domain}", partial(dmarc.check, from_domain=domain)))
-    checks.append(_Check(f"MX of {domain}", partial(mx.check, domain=domain)))
+    checks.append(_Check(f"MX of {domain}", partial(mx.check, domain=domain, bounce=False)))
     checks.append(_Check(f"MTA-STS of {domain}", partial(mtasts.check, domain=domain)))
     if ip is not None:
         checks.append(_Check(f"reverse DNS of {ip}", partial(ptr.check, ip=ip)))

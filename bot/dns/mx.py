@@ -14,9 +14,10 @@ from bot.dns.resolver import Answer, Query
 MAX_HOSTS = 2
 
 
-def check(lookup: Query, domain: str, *, sender: bool = False) -> Finding:
-    """Mail routing for `domain`; `sender`: the domain is the sender's (5.7.27, 5.1.8)."""
-    side = "sending domain" if sender else "recipient domain"
+def check(lookup: Query, domain: str, *, sender: bool = False, bounce: bool = True) -> Finding:
+    """Mail routing for `domain`; `sender`: the domain is the sender's (5.7.27, 5.1.8);
+    `bounce`: False when no bounce is being explained (``smtpbot check``)."""
+    side = "sending domain" if sender else "recipient domain" if bounce else "domain"
     answer = lookup(domain, "MX")
     if answer.failed:
         return Finding(
@@ -83,8 +84,8 @@ def check(lookup: Query, domain: str, *, sender: bool = False) -> Finding:
         domain,
         "ok",
         f"MX of {domain}: {quoted}.",
-        f"The {side} has working mail hosts in DNS; the failure lies elsewhere (the host's "
-        "reply says where).",
+        f"The {side} has working mail hosts in DNS"
+        + ("; the failure lies elsewhere (the host's reply says where)." if bounce else "."),
         quoted,
     )
 
