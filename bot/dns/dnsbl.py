@@ -286,8 +286,8 @@ def finding(ip: str, zone: str, answer: Answer, reason: str | None) -> Finding:
             subject,
             "ok",
             f"{ip} is not listed on {name} ({zone}) now.",
-            "If the reply named this list, the listing has expired or been removed since; "
-            "retrying should work. (Lists answer differently for resolvers they refuse.)",
+            "If a reply named this list, the listing has expired or been removed since, and "
+            "retrying should work.",
         )
     record = ", ".join(answer.records)
     if blocklist is not None:

@@ -82,7 +82,7 @@ def check(lookup: Query, ip: str) -> Finding:
         "The name looks generic (like a dynamic or residential address); some receivers treat "
         "that like no reverse DNS: use a name of your mail domain."
         if generic
-        else "Reverse DNS is in order; it is not the cause of this bounce.",
+        else "Reverse DNS is in order: receivers that check it accept this IP.",
         record,
     )
 
