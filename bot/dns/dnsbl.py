@@ -287,7 +287,8 @@ def finding(ip: str, zone: str, answer: Answer, reason: str | None) -> Finding:
             "ok",
             f"{ip} is not listed on {name} ({zone}) now.",
             "If a reply named this list, the listing has expired or been removed since, and "
-            "retrying should work.",
+            "retrying should work."
+            + (f" {blocklist.note}" if blocklist and blocklist.note else ""),
         )
     record = ", ".join(answer.records)
     if blocklist is not None:
