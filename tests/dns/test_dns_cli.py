@@ -169,3 +169,28 @@ def test_scan_dns_table(
     assert "messages scanned: 1" in out
     assert "DNS findings" in out and "gmail-5.7.26.eml:" in out
     assert "[PROBLEM] SPF: SPF of fail.example.org gives fail for 192.0.2.9" in out
+
+
+def test_scan_dns_csv_has_a_dns_column(
+    dns_server: ZoneServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import csv
+    import io
+
+    monkeypatch.setenv("SMTPBOT_DNS_SERVER", dns_server.address)
+    assert main(["scan", "--dns", "--csv", str(BOUNCES)]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [r["file"] for r in rows] == ["gmail-5.7.26.eml"]
+    assert rows[0]["reason"] == "authfailure"
+    assert rows[0]["dns"].startswith("PROBLEM spf: SPF of fail.example.org gives fail")
+    assert " | PROBLEM dkim: " in rows[0]["dns"]
+
+
+def test_scan_dns_reports_unreadable_files(
+    dns_server: ZoneServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SMTPBOT_DNS_SERVER", dns_server.address)
+    assert main(["scan", "--dns", "--json", str(BOUNCES / "missing.eml")]) == 1
+    captured = capsys.readouterr()
+    assert "missing.eml" in captured.err
+    assert json.loads(captured.out)["error"]
