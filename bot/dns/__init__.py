@@ -27,6 +27,9 @@ Public API (what the Slack side and the command line use)::
 
 `diagnose` blocks for at most the budget (`settings.budget`, 5 s; each query at most 2 s,
 at most `settings.max_queries` queries): call it off the thread that acknowledges Slack.
+In Slack, post the verdict first, then run `diagnose` in a worker and add
+`render.blocks(diagnosis)` to that message (``chat.update``) or post them in its thread,
+with `render.fallback_text(diagnosis)` as the message text.
 It is thread-safe; answers share one TTL cache (`SHARED_CACHE`) unless given their own.
 With ``SMTPBOT_DNS=off`` it returns at once, ``enabled=False``, without a query.
 
