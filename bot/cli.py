@@ -1,9 +1,10 @@
-"""The command line: ``smtpbot explain``, ``smtpbot scan`` and ``smtpbot run``.
+"""The command line: ``smtpbot explain``, ``smtpbot scan``, ``smtpbot check`` and ``smtpbot run``.
 
 Exit status: 0 when the command did its job (an SMTP reply was found, every file was
 read), 1 when it found nothing or some file failed, 2 on usage errors. When a limit
 (`bot.core.limits`) left part of the input or of a report out, a ``smtpbot: note:``
 line on stderr says which limit and how much; the exit status does not change.
+``--dns`` and ``check`` (live DNS, `bot.dns.cli`) document their exit status there.
 """
 
 from __future__ import annotations
@@ -27,7 +28,11 @@ examples:
   smtpbot explain "550 5.1.1 <bob@example.com>: Recipient address rejected: User unknown"
   smtpbot explain - < bounce.eml
   smtpbot scan --json ~/Maildir/bounces
+  smtpbot check example.org --ip 192.0.2.9 --selector s1
 """
+
+_DNS_HELP = "add live DNS findings (SPF, DKIM, DMARC, PTR, blocklists, MX) from the bounce"
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -46,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     explain.add_argument("text", nargs="+", help="what to explain, or - to read standard input")
     explain.add_argument("--json", action="store_true", help="print the report as JSON")
+    explain.add_argument("--dns", action="store_true", help=_DNS_HELP)
 
     scan = commands.add_parser("scan", help="classify bounce emails in files, mbox and Maildir")
     scan.add_argument(
@@ -59,6 +65,17 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument(
         "--no-progress", action="store_true", help="never show a progress bar on stderr"
     )
+    scan.add_argument("--dns", action="store_true", help=_DNS_HELP + " for each message")
+
+    check = commands.add_parser(
+        "check", help="look up a domain's SPF, DKIM, DMARC, MX, MTA-STS (and an IP's PTR, lists)"
+    )
+    check.add_argument("domain", help="the sending or receiving domain, e.g. example.org")
+    check.add_argument("--ip", help="a sending IP: SPF for it, reverse DNS, common blocklists")
+    check.add_argument(
+        "--selector", action="append", default=[], help="a DKIM selector to look up (repeatable)"
+    )
+    check.add_argument("--json", action="store_true", help="print the findings as JSON")
 
     commands.add_parser("run", help="start the Slack app (same as python -m bot)")
     return parser
@@ -88,12 +105,18 @@ def _run(argv: Sequence[str] | None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "explain":
-            return _explain(args.text, as_json=args.json)
+            return _explain(args.text, as_json=args.json, dns=args.dns)
         if args.command == "scan":
             from bot.scanfiles import Format, run_scan
 
             fmt: Format = "json" if args.json else "csv" if args.csv else "table"
+            if args.dns:
+                return _scan_dns(args.paths, fmt)
             return run_scan(args.paths, fmt, progress=False if args.no_progress else None)
+        if args.command == "check":
+            from bot.dns.cli import run_check
+
+            return run_check(args.domain, args.ip, args.selector, as_json=args.json)
         if args.command == "run":
             from bot.slack.app import main as run_app
 
@@ -121,19 +144,43 @@ def _read_input(words: list[str]) -> str | None:
     return data.decode("utf-8", errors="replace")
 
 
-def _explain(words: list[str], *, as_json: bool) -> int:
+def _scan_dns(paths: list[str], fmt: str) -> int:
+    from bot.dns.cli import load_settings, run_scan
+
+    settings = load_settings()
+    return 2 if settings is None else run_scan(paths, fmt, settings)
+
+
+def _explain(words: list[str], *, as_json: bool, dns: bool = False) -> int:
     from bot.core.explain import explain
 
+    settings = None
+    if dns:
+        from bot.dns.cli import load_settings
+
+        settings = load_settings()
+        if settings is None:
+            return 2
     text = _read_input(words)
     if text is None:
         return 2
     report = explain(text)
     for notice in report.notices:  # stderr, so stdout stays the report (JSON stays JSON)
         print(f"smtpbot: note: {notice}", file=sys.stderr)
+    findings = None
+    if settings is not None:
+        from bot.dns.cli import findings_of
+
+        findings = findings_of(report, text, settings)  # (JSON object, text) of the findings
     if as_json:
-        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        data = report.to_dict()
+        if findings is not None:
+            data["dns"] = findings[0]
+        print(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         print(format_report(report))
+        if findings is not None:
+            print("\n" + findings[1])
     if not report.bounce:
         if not as_json:
             print(
