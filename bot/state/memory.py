@@ -42,12 +42,18 @@ class MemoryBackend:
     _stats: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     _digests: dict[str, float] = field(default_factory=dict)
 
-    def enqueue(self, item: NewItem, event_id: str | None, now: float) -> int | None:
+    def enqueue(
+        self, item: NewItem, event_id: str | None, message: tuple[str, str] | None, now: float
+    ) -> int | None:
         with self._lock:
+            if event_id is not None and event_id in self._events:
+                return None
+            if message is not None and message in self._answered:
+                return None
             if event_id is not None:
-                if event_id in self._events:
-                    return None
                 self._events[event_id] = now
+            if message is not None:
+                self._answered[message] = now
             return self._add(item, now)
 
     def _add(self, item: NewItem, now: float) -> int:

@@ -88,7 +88,9 @@ class SqlBackend:
             "deadline": item.deadline,
         }
 
-    def enqueue(self, item: NewItem, event_id: str | None, now: float) -> int | None:
+    def enqueue(
+        self, item: NewItem, event_id: str | None, message: tuple[str, str] | None, now: float
+    ) -> int | None:
         with self.engine.begin() as connection:
             if event_id is not None:
                 first = connection.execute(
@@ -98,6 +100,17 @@ class SqlBackend:
                     .returning(processed_events.c.event_id)
                 )
                 if first.first() is None:
+                    return None
+            if message is not None:
+                first = connection.execute(
+                    self._insert(answered_messages)
+                    .values(channel=message[0], ts=message[1], at=now)
+                    .on_conflict_do_nothing()
+                    .returning(answered_messages.c.ts)
+                )
+                if first.first() is None:
+                    # Roll back the event id too: this event is a repeat of the message.
+                    connection.rollback()
                     return None
             result = connection.execute(
                 outbox.insert().values(**self._outbox_row(item, now)).returning(outbox.c.id)

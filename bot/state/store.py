@@ -133,14 +133,16 @@ class State:
         *,
         deadline_seconds: float,
         event_id: str | None = None,
+        message: tuple[str, str] | None = None,
     ) -> int | None:
-        """Record owed work; with `event_id`, only the first time that event is seen.
+        """Record owed work; with `event_id` and/or `message` (channel, ts), only the first time.
 
-        Returns the item's id, or None when `event_id` was accepted before (a retry).
+        Returns the item's id, or None when the event or the message was taken before
+        (Slack's retry, or the same message arriving as `message` and `app_mention`).
         """
         now = self._clock()
         item = NewItem(kind, dict(payload), now + deadline_seconds)
-        result: int | None = self._call("enqueue", item, event_id, now)
+        result: int | None = self._call("enqueue", item, event_id, message, now)
         return result
 
     def claim_due(self, owner: str, limit: int, lease_seconds: float) -> list[OutboxItem]:

@@ -26,7 +26,7 @@ def test_defaults() -> None:
     assert settings.port == 3000
     assert settings.api_url == DEFAULT_API_URL
     assert settings.channels is None
-    assert str(settings.db_path) == "smtpbot.sqlite3"
+    assert settings.database_url == "sqlite:///smtpbot.sqlite3"
     assert not settings.socket_mode
     assert settings.watches("C0ANY")
 

@@ -185,3 +185,10 @@ def test_a_locked_database_falls_back_to_the_process_and_recovers(
     state.close()
 
 
+
+
+def test_a_message_arriving_as_two_events_is_taken_once(state: State) -> None:
+    first = state.enqueue("message", {}, deadline_seconds=60, event_id="Ea", message=("C", "9"))
+    second = state.enqueue("message", {}, deadline_seconds=60, event_id="Eb", message=("C", "9"))
+    assert first is not None and second is None
+    assert state.pending() == 1
