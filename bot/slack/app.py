@@ -142,7 +142,9 @@ def stop_app(app: App, grace_seconds: float | None = None) -> int:
 
     Returns how many owed items are left for the next start.
     """
-    services = _SERVICES[app]
+    services = _SERVICES.pop(app, None)
+    if services is None:  # already stopped
+        return 0
     grace = services.settings.drain_seconds if grace_seconds is None else grace_seconds
     left = services.dispatcher.stop(grace) if services.dispatcher is not None else 0
     services.state.close()

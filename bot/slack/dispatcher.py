@@ -85,7 +85,8 @@ class Dispatcher:
         self._large = ThreadPoolExecutor(large_workers, thread_name_prefix="smtpbot-large")
         self._max_in_flight = small_workers + 4 * large_workers
         self._in_flight = 0
-        self._large_waiting = 0
+        #: Large items submitted here and not finished: what a new upload waits behind.
+        self._large_ahead: set[int] = set()
         self._lock = threading.Condition()
         self._wake = threading.Event()
         self._stopping = threading.Event()
@@ -111,13 +112,16 @@ class Dispatcher:
             kind, payload, deadline_seconds=deadline_seconds, event_id=event_id, message=message
         )
         if item_id is not None:
+            if payload.get("large"):
+                with self._lock:
+                    self._large_ahead.add(item_id)
             self._wake.set()
         return item_id
 
     def large_jobs_ahead(self) -> int:
-        """Large jobs of this process running or waiting for a slot."""
+        """Large jobs submitted to this process, running or waiting for a slot."""
         with self._lock:
-            return self._large_waiting
+            return len(self._large_ahead)
 
     @property
     def stopping(self) -> bool:
@@ -144,29 +148,29 @@ class Dispatcher:
         large = self._is_large(item)
         with self._lock:
             self._in_flight += 1
-            if large:
-                self._large_waiting += 1
         pool = self._large if large else self._small
         try:
-            future = pool.submit(self._run, item, large)
+            future = pool.submit(self._run, item)
         except RuntimeError:  # the pool was shut down by stop(): the lease is released there
-            self._finished(large)
+            self._finished(item, done=False)
             return
         # A job cancelled by stop() before it ran is no longer in flight.
-        future.add_done_callback(lambda done: self._finished(large) if done.cancelled() else None)
+        future.add_done_callback(
+            lambda run: self._finished(item, done=False) if run.cancelled() else None
+        )
 
-    def _finished(self, large: bool) -> None:
+    def _finished(self, item: OutboxItem, done: bool) -> None:
         with self._lock:
             self._in_flight -= 1
-            if large:
-                self._large_waiting -= 1
+            if done:
+                self._large_ahead.discard(item.id)
             self._lock.notify_all()
 
-    def _run(self, item: OutboxItem, large: bool) -> None:
+    def _run(self, item: OutboxItem) -> None:
         try:
             self._run_one(item)
         finally:
-            self._finished(large)
+            self._finished(item, done=True)
             self._wake.set()
 
     def _run_one(self, item: OutboxItem) -> None:
