@@ -9,13 +9,16 @@ so parallel runs never see each other's rows.
 from __future__ import annotations
 
 import os
-import uuid
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy
 from sqlalchemy.exc import OperationalError
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from pg_helpers import fresh_schema_url
 
 LOCAL_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -33,8 +36,11 @@ def _reachable(url: str) -> bool:
 
 @pytest.fixture(scope="session")
 def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A PostgreSQL server for the session (its URL), or a loud failure under CI."""
-    if _reachable(LOCAL_URL):
+    """A PostgreSQL server for the session (its URL), or a loud failure under CI.
+
+    SMTPBOT_TEST_POSTGRES=pgserver skips the local server (to try the fallback).
+    """
+    if os.environ.get("SMTPBOT_TEST_POSTGRES") != "pgserver" and _reachable(LOCAL_URL):
         yield LOCAL_URL
         return
     try:
@@ -47,21 +53,6 @@ def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server = pgserver.get_server(str(tmp_path_factory.mktemp("pgdata")), cleanup_mode="stop")
     yield server.get_uri().replace("postgresql://", "postgresql+psycopg://", 1)
     server.cleanup()
-
-
-def fresh_schema_url(server_url: str) -> Iterator[str]:
-    """A new schema on the server, the URL that uses it, and the schema dropped after."""
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    engine = sqlalchemy.create_engine(server_url)
-    with engine.begin() as connection:
-        connection.execute(sqlalchemy.text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in server_url else "?"
-    try:
-        yield f"{server_url}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with engine.begin() as connection:
-            connection.execute(sqlalchemy.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

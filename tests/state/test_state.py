@@ -192,3 +192,45 @@ def test_a_message_arriving_as_two_events_is_taken_once(state: State) -> None:
     second = state.enqueue("message", {}, deadline_seconds=60, event_id="Eb", message=("C", "9"))
     assert first is not None and second is None
     assert state.pending() == 1
+
+
+def test_postgresql_going_away_while_running_falls_back_and_recovers(
+    postgres_url: str, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    from pg_helpers import fresh_schema_url
+    from sqlalchemy.engine import make_url
+    from tcp_proxy import Proxy
+
+    real = make_url(postgres_url)
+    socket_dir = real.query.get("host")
+    target: tuple[str, int] | str = (
+        f"{socket_dir}/.s.PGSQL.{real.port or 5432}"
+        if isinstance(socket_dir, str)
+        else (real.host or "127.0.0.1", real.port or 5432)
+    )
+    proxy = Proxy(target)
+    schema_urls = fresh_schema_url(postgres_url)
+    url = make_url(next(schema_urls))
+    url = url.set(host="127.0.0.1", port=proxy.port, query={
+        k: v for k, v in url.query.items() if k != "host"
+    })
+    state = State.open(url.render_as_string(hide_password=False), clock=clock)
+    caplog.set_level(logging.WARNING, "smtpbot.state")
+    try:
+        assert state.enqueue("post", {"n": 1}, deadline_seconds=600, event_id="P1")
+        proxy.down()
+        # Down: answers are still taken, retries still de-duplicated, in this process.
+        assert state.enqueue("post", {"n": 2}, deadline_seconds=600, event_id="P2")
+        assert state.enqueue("post", {"n": 2}, deadline_seconds=600, event_id="P2") is None
+        assert state.degraded
+        assert [i.payload for i in state.claim_due("w", 10, 30)] == [{"n": 2}]
+        assert len([r for r in caplog.records if r.name == "smtpbot.state"]) == 1
+        proxy.up()
+        clock.now += store_module.RETRY_SECONDS + 1
+        assert [i.payload for i in state.claim_due("w", 10, 30)] == [{"n": 1}]
+        assert not state.degraded
+        assert state.enqueue("post", {"n": 1}, deadline_seconds=600, event_id="P1") is None
+    finally:
+        state.close()
+        proxy.close()
+        next(schema_urls, None)
