@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from bot.core.limits import MAX_UPLOAD_BYTES
-from bot.state import url_from_env
+from bot.state.url import DEFAULT_URL, DatabaseURLError, parse
 
 README_HINT = "see README.md, section 'Slack setup'"
 DEFAULT_API_URL = "https://slack.com/api/"
@@ -148,6 +148,19 @@ def _log_level(env: Mapping[str, str]) -> int:
     return level
 
 
+def _database_url(env: Mapping[str, str]) -> str:
+    url = _get(env, "SMTPBOT_DATABASE_URL")
+    if url is None:
+        # The old setting, a path to the SQLite file, still works when the new one is unset.
+        old_path = _get(env, "SMTPBOT_DB")
+        url = f"sqlite:///{old_path}" if old_path else DEFAULT_URL
+    try:
+        parse(url)
+    except DatabaseURLError as error:
+        raise SettingsError("SMTPBOT_DATABASE_URL", str(error).split(" ", 1)[1]) from None
+    return url
+
+
 def _drain_seconds(env: Mapping[str, str]) -> float:
     raw = _get(env, "SMTPBOT_DRAIN_SECONDS")
     if raw is None:
@@ -174,7 +187,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         port=_port(env),
         api_url=_api_url(env),
         channels=_channels(env),
-        database_url=url_from_env(env),
+        database_url=_database_url(env),
         log_level=_log_level(env),
         drain_seconds=_drain_seconds(env),
     )

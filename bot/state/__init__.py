@@ -2,6 +2,6 @@
 
 from bot.state.model import OutboxItem
 from bot.state.store import State, StateUnavailable
-from bot.state.url import DEFAULT_URL, VARIABLE, url_from_env
+from bot.state.url import DEFAULT_URL, VARIABLE
 
-__all__ = ["DEFAULT_URL", "VARIABLE", "OutboxItem", "State", "StateUnavailable", "url_from_env"]
+__all__ = ["DEFAULT_URL", "VARIABLE", "OutboxItem", "State", "StateUnavailable"]

@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 VARIABLE = "SMTPBOT_DATABASE_URL"
-#: Read only when SMTPBOT_DATABASE_URL is unset: the old setting, a path to an SQLite file.
-DEPRECATED_VARIABLE = "SMTPBOT_DB"
 DEFAULT_URL = "sqlite:///smtpbot.sqlite3"
 _DRIVERS = {"postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg"}
 
 
 class DatabaseURLError(ValueError):
     """The URL is malformed or names a database we do not support; safe to print."""
-
-
-def url_from_env(env: Mapping[str, str]) -> str:
-    value = (env.get(VARIABLE) or "").strip()
-    if value:
-        return value
-    old = (env.get(DEPRECATED_VARIABLE) or "").strip()
-    return f"sqlite:///{old}" if old else DEFAULT_URL
 
 
 def parse(raw: str) -> URL:
