@@ -62,6 +62,15 @@ class MemoryBackend:
         self._rows[item_id] = _Row(item, next_at=now)
         return item_id
 
+    def adopt(self, item: OutboxItem, next_at: float) -> bool:
+        """Take over a database item whose retry could not be recorded there."""
+        if next_at > item.deadline:
+            return False
+        with self._lock:
+            item_id = self._add(NewItem(item.kind, item.payload, item.deadline), next_at)
+            self._rows[item_id].attempts = item.attempts + 1
+        return True
+
     def claim_due(self, owner: str, limit: int, lease: float, now: float) -> list[OutboxItem]:
         claimed: list[OutboxItem] = []
         with self._lock:

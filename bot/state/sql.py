@@ -38,7 +38,7 @@ from bot.state.schema import (
 )
 
 #: How long a write waits for SQLite's lock before the caller falls back (seconds).
-SQLITE_BUSY_SECONDS = 1.0
+SQLITE_BUSY_SECONDS = 3.0
 CONNECT_TIMEOUT_SECONDS = 3
 
 

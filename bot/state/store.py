@@ -55,6 +55,9 @@ class State:
         self._down_since: float | None = None
         self._next_try = 0.0
         self._next_expire = 0.0
+        #: Database items whose fate moved to memory during an outage: marked done there
+        #: when it is back, so no other worker or replica runs them again.
+        self._orphans: set[int] = set()
 
     @classmethod
     def open(cls, database_url: str, clock: Callable[[], float] = time.time) -> State:
@@ -84,6 +87,7 @@ class State:
         with self._lock:
             skip_db = self._down_since is not None and now < self._next_try
         if not skip_db:
+            self._settle_orphans(now)
             try:
                 result = getattr(self._db, name)(*args)
             except _DATABASE_ERRORS as error:
@@ -112,6 +116,31 @@ class State:
             self._down_since = None
         if was_down is not None:
             log.info("database reachable again after %.0f s", self._clock() - was_down)
+
+    def _settle_orphans(self, now: float) -> None:
+        with self._lock:
+            if not self._orphans:
+                return
+            orphans, self._orphans = self._orphans, set()
+        for item_id in orphans:
+            try:
+                self._db.complete(item_id, [], now)
+            except _DATABASE_ERRORS:
+                with self._lock:
+                    self._orphans.add(item_id)
+                return
+
+    def _db_item(self, name: str, item: OutboxItem, *args: Any) -> bool:
+        """Run `name` on the database for a database item; False when it is unreachable."""
+        now = self._clock()
+        try:
+            getattr(self._db, name)(item.id, *args)
+        except _DATABASE_ERRORS as error:
+            self._went_down(now, error)
+            with self._lock:
+                self._orphans.add(item.id)
+            return False
+        return True
 
     def _maybe_expire(self, now: float) -> None:
         with self._lock:
@@ -161,16 +190,21 @@ class State:
         items = [NewItem(kind, dict(payload), deadline) for kind, payload, deadline in follow_ups]
         if item.id < 0:
             self._memory.complete(item.id, items, now)
-        else:
-            self._call("complete", item.id, items, now)
+        elif not self._db_item("complete", item, items, now):
+            self._memory.complete(item.id, items, now)  # the follow-ups, at least, go out
 
     def retry_later(self, item: OutboxItem, delay_seconds: float, error: str) -> bool:
         """Try again after `delay_seconds`; False when that is past the deadline (given up)."""
         now = self._clock()
+        at = now + delay_seconds
         if item.id < 0:
-            return self._memory.retry_later(item.id, now + delay_seconds, error, now)
-        alive: bool = self._call("retry_later", item.id, now + delay_seconds, error, now)
-        return alive
+            return self._memory.retry_later(item.id, at, error, now)
+        if at > item.deadline:
+            self._db_item("retry_later", item, at, error, now)  # records it as failed
+            return False
+        if not self._db_item("retry_later", item, at, error, now):
+            return self._memory.adopt(item, at)
+        return True
 
     def release(self, owner: str) -> int:
         """Give back every lease of `owner` (at shutdown) so the next start resumes at once."""

@@ -234,3 +234,26 @@ def test_postgresql_going_away_while_running_falls_back_and_recovers(
         state.close()
         proxy.close()
         next(schema_urls, None)
+
+
+def test_a_retry_the_database_cannot_record_is_kept_and_not_run_twice(
+    tmp_path: Path, clock: Clock
+) -> None:
+    path = tmp_path / "orphans.sqlite3"
+    state = State.open(f"sqlite:///{path}", clock=clock)
+    state.enqueue("post", {"n": 1}, deadline_seconds=600)
+    (item,) = state.claim_due("w", 10, 30)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        assert state.retry_later(item, 0, "HTTP 500")
+        (kept,) = state.claim_due("w", 10, 30)
+        assert kept.payload == {"n": 1} and kept.attempts == 1
+        state.complete(kept)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    clock.now += store_module.RETRY_SECONDS + 60  # past the database row's lease too
+    assert state.claim_due("w", 10, 30) == []
+    assert state.pending() == 0
+    state.close()
