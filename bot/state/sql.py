@@ -50,9 +50,12 @@ def make_engine(url: URL) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _wal(dbapi_connection: Any, _record: Any) -> None:
-            # WAL lets the Home tab read while a worker writes.
+            # WAL lets the Home tab read while a worker writes; with WAL, synchronous=NORMAL
+            # loses nothing when the process dies (only on a power cut) and saves an fsync
+            # per commit.
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
         return engine
