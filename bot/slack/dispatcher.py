@@ -31,8 +31,9 @@ ANSWER_DEADLINE_SECONDS = 15 * 60
 #: Large jobs running at once; more wait in line (their senders get a notice).
 LARGE_JOBS = 2
 SMALL_WORKERS = 4
-#: A claimed item not finished in this time is taken again by another worker or replica.
-LEASE_SECONDS = 300.0
+#: A claimed item not finished in this time is taken again by another worker or replica
+#: (after a crash; SIGTERM hands leases back at once). Calls time out long before.
+LEASE_SECONDS = 120.0
 POLL_SECONDS = 0.25
 #: Backoff after a failure without Retry-After: 1, 2, 4 … seconds, at most this.
 MAX_BACKOFF_SECONDS = 60.0

@@ -85,7 +85,8 @@ def take(
 def _queued_notice(services: Services, channel: str, thread_ts: str, ahead: int) -> None:
     """Large jobs beyond the running ones wait their turn; the sender hears so at once."""
     notice = render_notice(
-        f"I am reading {ahead} other uploads first; I will answer here when I get to yours."
+        f"I am reading {ahead} other large files or pastes first; "
+        "I will answer here when I get to yours."
     )
     part = {"channel": channel, "thread_ts": thread_ts, "text": notice.text,
             "blocks": notice.blocks}
