@@ -9,8 +9,10 @@ from typing import Any
 
 from slack_sdk.web import WebClient
 
+from bot.core.model import Report
 from bot.slack import files, replies
 from bot.slack.render import Rendered, render_file_too_large, render_notice, render_report
+from bot.slack.sanitize import strip_invisible
 from bot.slack.services import Services
 
 log = logging.getLogger("smtpbot.slack")
@@ -30,13 +32,22 @@ def is_help(text: str) -> bool:
 
 
 def for_text(
-    services: Services, text: str, team_id: str | None, share: bool = False
+    services: Services,
+    text: str,
+    seen: list[Report],
+    share: bool = False,
+    strict: bool = False,
 ) -> Rendered | None:
-    """The answer for pasted text, or None when it holds no SMTP failure."""
-    report = services.explain(text, team_id)
+    """The answer for pasted text, or None when it holds no SMTP failure (reports to `seen`).
+
+    `strict` for text nobody addressed to the bot (see `bot.core.explain.explain`).
+    """
+    text = strip_invisible(text)
+    report = services.explain(text, strict=strict)
     if not report.bounce:
         return None
-    share_value = services.shares.value_for(text) if share else None
+    seen.append(report)
+    share_value = services.share_value(text) if share else None
     return render_report(report, share_value=share_value)
 
 
@@ -53,7 +64,7 @@ def for_files(
     services: Services,
     client: WebClient,
     shared: Iterable[Mapping[str, Any]],
-    team_id: str | None,
+    seen: list[Report],
 ) -> list[Rendered]:
     """One message per supported file: its report, a refusal, or why it could not be read."""
     settings = services.settings
@@ -75,8 +86,8 @@ def for_files(
             out.append(render_notice(f"Sorry, I could not read {name}: {error}."))
             continue
         report = files.read_report(info, content)
-        services.count(report, team_id)
         if report.bounce:
+            seen.append(report)
             out.append(render_report(report))
         elif report.notices:  # read in part: say so, and what was left out
             found = f"I found no delivery failure in what I read of {name}."

@@ -9,7 +9,11 @@ from __future__ import annotations
 import logging
 import os
 import re
+import signal
 import sys
+import weakref
+from concurrent.futures import ThreadPoolExecutor
+from types import FrameType
 
 from dotenv import find_dotenv, load_dotenv
 from slack_bolt import App
@@ -25,23 +29,29 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.web import WebClient
 
-from bot.slack import replies
+from bot.slack import jobs, replies
+from bot.slack.delivery import CALL_TIMEOUT_SECONDS
+from bot.slack.dispatcher import Dispatcher
 from bot.slack.listeners import register_listeners
 from bot.slack.services import Services
 from bot.slack.settings import README_HINT, Settings, SettingsError, load_settings
-from bot.slack.stats import Stats
+from bot.state import State, StateUnavailable
 
 EVENTS_PATH = "/slack/events"
 HTTP_HOST = "0.0.0.0"
 HTTP_THREADS = 8
-#: 429s are retried after Retry-After this many times per call before giving up.
+#: Bolt's own calls (auth.test, Socket Mode's apps.connections.open) retry 429s this often;
+#: answers are retried by the outbox instead, never by a sleeping listener thread.
 RATE_LIMIT_RETRIES = 10
+#: Listener threads: they only acknowledge and record work, so a few more than Bolt's
+#: five keep acks flowing while the database is slow.
+LISTENER_THREADS = 16
 
 log = logging.getLogger("smtpbot.slack")
 
 
 def build_client(settings: Settings) -> WebClient:
-    """One WebClient for everything (Bolt and Socket Mode), with retries on 429 and resets."""
+    """Bolt's and Socket Mode's client, with retries on 429 and resets (never used by answers)."""
     return WebClient(
         token=settings.bot_token,
         base_url=settings.api_url,
@@ -49,6 +59,16 @@ def build_client(settings: Settings) -> WebClient:
             RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
             ConnectionErrorRetryHandler(max_retry_count=2),
         ],
+    )
+
+
+def build_worker_client(settings: Settings) -> WebClient:
+    """The answers' client: a short timeout and no 429 sleeps; the outbox retries instead."""
+    return WebClient(
+        token=settings.bot_token,
+        base_url=settings.api_url,
+        timeout=CALL_TIMEOUT_SECONDS,
+        retry_handlers=[],
     )
 
 
@@ -84,8 +104,16 @@ _BOLT_LOG = logging.getLogger("smtpbot.bolt")
 _BOLT_LOG.addFilter(_DropTokenSkippedWarning())
 
 
-def create_app(settings: Settings, stats: Stats | None = None) -> App:
-    """The Bolt app with every listener registered. Calls auth.test once (token check)."""
+_SERVICES: weakref.WeakKeyDictionary[App, Services] = weakref.WeakKeyDictionary()
+
+
+def create_app(settings: Settings, state: State | None = None) -> App:
+    """The Bolt app with every listener registered and its workers started.
+
+    Calls auth.test once (token check). Opens the database unless `state` is given
+    (raises `StateUnavailable`). Stop the workers with `stop_app`.
+    """
+    state = state or State.open(settings.database_url)
     app = App(
         client=build_client(settings),
         signing_secret=settings.signing_secret or "",
@@ -93,13 +121,34 @@ def create_app(settings: Settings, stats: Stats | None = None) -> App:
         # Listeners run after the ack has gone back to Slack.
         process_before_response=False,
         logger=_BOLT_LOG,
+        listener_executor=ThreadPoolExecutor(LISTENER_THREADS, "smtpbot-listener"),
     )
     if settings.signing_secret and not settings.socket_mode:
         _quiet_request_verification(app, settings.signing_secret)
     app.error(_log_listener_error)
-    services = Services(settings=settings, stats=stats or Stats(settings.db_path))
+    services = Services(settings=settings, state=state, client=build_worker_client(settings))
+    services.dispatcher = Dispatcher(state, jobs.handlers(services)).start()
     register_listeners(app, services)
+    _SERVICES[app] = services
     return app
+
+
+def services_for(app: App) -> Services:
+    return _SERVICES[app]
+
+
+def stop_app(app: App, grace_seconds: float | None = None) -> int:
+    """Stop taking work, drain for the grace period, hand back the rest; close the database.
+
+    Returns how many owed items are left for the next start.
+    """
+    services = _SERVICES.pop(app, None)
+    if services is None:  # already stopped
+        return 0
+    grace = services.settings.drain_seconds if grace_seconds is None else grace_seconds
+    left = services.dispatcher.stop(grace) if services.dispatcher is not None else 0
+    services.state.close()
+    return left
 
 
 def wsgi_app(app: App) -> SlackRequestHandler:
@@ -148,6 +197,14 @@ def _fail(message: str) -> int:
     return 2
 
 
+class _Terminated(Exception):
+    """SIGTERM arrived: leave the serving loop and drain."""
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise _Terminated
+
+
 def main() -> int:
     """Start the app (``python -m bot``, ``smtpbot run``). Returns the exit status."""
     load_dotenv(find_dotenv(usecwd=True), override=False)
@@ -157,36 +214,44 @@ def main() -> int:
         return _fail(str(error))
     configure_logging(settings.log_level)
     try:
-        stats = Stats(settings.db_path)
-    except Exception as error:  # sqlite3 raises several types for a bad path
-        return _fail(
-            f"SMTPBOT_DB cannot be opened at {settings.db_path} "
-            f"({type(error).__name__}) ({README_HINT})"
-        )
+        state = State.open(settings.database_url)
+    except StateUnavailable as error:
+        return _fail(f"{error} ({README_HINT})")
     try:
-        app = create_app(settings, stats)
+        app = create_app(settings, state)
     except BoltError:
+        state.close()
         return _fail(f"SLACK_BOT_TOKEN was refused by Slack at {settings.api_url} ({README_HINT})")
     except OSError as error:
+        state.close()
         print(
             f"smtpbot: cannot reach Slack at {settings.api_url} (SLACK_API_URL): "
             f"{type(error).__name__}",
             file=sys.stderr,
         )
         return 1
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    handler: SocketModeHandler | None = None
+    refused: str | None = None
     try:
         if settings.socket_mode:
             log.info("Socket Mode: connecting")
-            socket_mode_handler(app, settings).start()  # type: ignore[no-untyped-call]
+            handler = socket_mode_handler(app, settings)
+            handler.start()  # type: ignore[no-untyped-call]
         else:
             serve_http(app, settings)
-    except KeyboardInterrupt:
-        pass
+    except (KeyboardInterrupt, _Terminated):
+        log.info("stopping: no new work is taken; draining for up to %.0f s",
+                 settings.drain_seconds)
     except SlackApiError as error:  # apps.connections.open refused the app-level token
-        return _fail(
+        refused = (
             f"SLACK_APP_TOKEN was refused by Slack ({replies.error_code(error)}): it "
             f"needs the connections:write scope ({README_HINT})"
         )
     finally:
-        stats.close()
-    return 0
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        if handler is not None:
+            handler.close()  # type: ignore[no-untyped-call]
+        stop_app(app)
+    # Printed last, so the one line is the last thing an operator reads.
+    return _fail(refused) if refused else 0

@@ -1,4 +1,4 @@
-"""What every listener shares: settings, statistics, de-duplication, and answers awaiting a share.
+"""What every listener and job shares: settings, the state, the dispatcher, the worker client.
 
 `bot.slack.listeners` puts one `Services` into each request's Bolt context; listeners
 take it back out with `services_of(context)`.
@@ -6,96 +6,67 @@ take it back out with `services_of(context)`.
 
 from __future__ import annotations
 
-import secrets
-import threading
-from collections import OrderedDict
-from collections.abc import Hashable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.core.explain import explain
 from bot.core.model import Report
 from bot.slack.settings import Settings
-from bot.slack.stats import Stats
+from bot.state import State
+
+if TYPE_CHECKING:
+    from slack_sdk.web import WebClient
+
+    from bot.slack.dispatcher import Dispatcher
 
 CONTEXT_KEY = "smtpbot"
-
-
-class Recent:
-    """A bounded, thread-safe set of recently seen keys (oldest forgotten first)."""
-
-    def __init__(self, capacity: int = 10_000) -> None:
-        self._keys: OrderedDict[Hashable, None] = OrderedDict()
-        self._capacity = capacity
-        self._lock = threading.Lock()
-
-    def first(self, key: Hashable) -> bool:
-        """True the first time `key` is seen, False on every repeat."""
-        with self._lock:
-            if key in self._keys:
-                self._keys.move_to_end(key)
-                return False
-            self._keys[key] = None
-            if len(self._keys) > self._capacity:
-                self._keys.popitem(last=False)
-            return True
-
-
-class Shares:
-    """Texts behind "Share in channel" buttons.
-
-    A button value holds at most 2000 characters: shorter texts travel in the value
-    itself (so sharing survives a restart); longer ones stay here, in memory only,
-    for the most recent `capacity` answers.
-    """
-
-    INLINE = "t:"
-    KEPT = "k:"
-
-    def __init__(self, capacity: int = 1_000) -> None:
-        self._texts: OrderedDict[str, str] = OrderedDict()
-        self._capacity = capacity
-        self._lock = threading.Lock()
-
-    def value_for(self, text: str) -> str:
-        if len(text) + len(self.INLINE) <= 2000:
-            return self.INLINE + text
-        key = secrets.token_urlsafe(12)
-        with self._lock:
-            self._texts[key] = text
-            if len(self._texts) > self._capacity:
-                self._texts.popitem(last=False)
-        return self.KEPT + key
-
-    def text_for(self, value: str) -> str | None:
-        if value.startswith(self.INLINE):
-            return value[len(self.INLINE) :]
-        if value.startswith(self.KEPT):
-            with self._lock:
-                return self._texts.get(value[len(self.KEPT) :])
-        return None
+#: A button value holds at most 2000 characters.
+MAX_BUTTON_VALUE = 2000
+INLINE = "t:"
+KEPT = "k:"
 
 
 @dataclass(slots=True)
 class Services:
     settings: Settings
-    stats: Stats
-    events: Recent = field(default_factory=Recent)
-    #: (channel, ts) of messages already answered: a mention arrives as both
-    #: `message` and `app_mention`, with different event ids.
-    answered: Recent = field(default_factory=Recent)
-    shares: Shares = field(default_factory=Shares)
+    state: State
+    #: The Web API client of the workers: no retry handler sleeps in it (the outbox retries).
+    client: WebClient
+    dispatcher: Dispatcher | None = field(default=None)
 
-    def explain(self, text: str, team_id: str | None, *, count: bool = True) -> Report:
-        """Explain pasted text; count it in the statistics when it is a bounce (and `count`)."""
-        report = explain(text)
-        if count:
-            self.count(report, team_id)
-        return report
+    def explain(self, text: str, *, strict: bool = False) -> Report:
+        return explain(text, strict=strict)
 
-    def count(self, report: Report, team_id: str | None) -> None:
-        if report.bounce and report.verdicts:
-            self.stats.record(team_id or "unknown", (v.reason for v in report.verdicts))
+    def count(self, reports: list[Report], team_id: str | None) -> None:
+        """Count one message (however many reports and recipients it held), best-effort."""
+        reasons = [v.reason for r in reports if r.bounce for v in r.verdicts]
+        if reasons:
+            self.state.count(team_id or "unknown", reasons)
+
+    def share_value(self, text: str) -> str:
+        """The button value for a share: the text itself, or the key of the stored text."""
+        if len(text) + len(INLINE) <= MAX_BUTTON_VALUE:
+            return INLINE + text
+        return KEPT + self.state.put_share(text)
+
+    def shared_text(self, value: str) -> str | None:
+        if value.startswith(INLINE):
+            return value[len(INLINE) :]
+        if value.startswith(KEPT):
+            return self.state.get_share(value[len(KEPT) :])
+        return None
+
+    def submit(
+        self, kind: str, payload: Mapping[str, Any], *, event_id: str | None = None,
+        message: tuple[str, str] | None = None, deadline_seconds: float | None = None,
+    ) -> int | None:
+        if self.dispatcher is None:
+            raise RuntimeError("smtpbot dispatcher not started")
+        extra: dict[str, Any] = {}
+        if deadline_seconds is not None:
+            extra["deadline_seconds"] = deadline_seconds
+        return self.dispatcher.submit(kind, payload, event_id=event_id, message=message, **extra)
 
 
 def services_of(context: Mapping[str, Any]) -> Services:

@@ -10,15 +10,16 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlparse
 
 from bot.core.limits import MAX_UPLOAD_BYTES
+from bot.state.url import DEFAULT_URL, DatabaseURLError, parse
 
 README_HINT = "see README.md, section 'Slack setup'"
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_PORT = 3000
-DEFAULT_DB = "smtpbot.sqlite3"
+#: On SIGTERM, running work gets this long to finish; the rest waits for the next start.
+DEFAULT_DRAIN_SECONDS = 10.0
 #: Largest uploaded file we download and read (bytes). Documented in README.
 MAX_FILE_BYTES = MAX_UPLOAD_BYTES
 
@@ -44,8 +45,9 @@ class Settings:
     port: int
     api_url: str
     channels: frozenset[str] | None
-    db_path: Path
+    database_url: str
     log_level: int
+    drain_seconds: float = DEFAULT_DRAIN_SECONDS
     max_file_bytes: int = MAX_FILE_BYTES
 
     @property
@@ -146,6 +148,34 @@ def _log_level(env: Mapping[str, str]) -> int:
     return level
 
 
+def _database_url(env: Mapping[str, str]) -> str:
+    url = _get(env, "SMTPBOT_DATABASE_URL")
+    if url is None:
+        # The old setting, a path to the SQLite file, still works when the new one is unset.
+        old_path = _get(env, "SMTPBOT_DB")
+        url = f"sqlite:///{old_path}" if old_path else DEFAULT_URL
+    try:
+        parse(url)
+    except DatabaseURLError as error:
+        raise SettingsError("SMTPBOT_DATABASE_URL", str(error).split(" ", 1)[1]) from None
+    return url
+
+
+def _drain_seconds(env: Mapping[str, str]) -> float:
+    raw = _get(env, "SMTPBOT_DRAIN_SECONDS")
+    if raw is None:
+        return DEFAULT_DRAIN_SECONDS
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 600:
+        raise SettingsError(
+            "SMTPBOT_DRAIN_SECONDS", f"is malformed: expected seconds from 0 to 600, got {raw!r}"
+        )
+    return value
+
+
 def load_settings(env: Mapping[str, str]) -> Settings:
     """Read and check every setting; raise `SettingsError` on the first problem."""
     bot_token = _bot_token(env)
@@ -157,6 +187,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         port=_port(env),
         api_url=_api_url(env),
         channels=_channels(env),
-        db_path=Path(_get(env, "SMTPBOT_DB") or DEFAULT_DB),
+        database_url=_database_url(env),
         log_level=_log_level(env),
+        drain_seconds=_drain_seconds(env),
     )

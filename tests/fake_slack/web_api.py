@@ -2,14 +2,16 @@
 
 Besides Web API methods (``/api/<method>``) it serves response_url posts
 (``/response/<name>``) and private file downloads (``/files/<id>/<name>``, bot token
-required). Failures are scripted per method: Slack errors such as ``not_in_channel``
-and HTTP 429 with ``Retry-After``.
+required). Failures are scripted per method: Slack errors such as ``not_in_channel``,
+HTTP 429 with ``Retry-After`` and HTTP 5xx; and for everything at once (Web API and
+response_url): a rate-limit episode of a given length, and a hang until released.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import math
 import threading
 import time
 from collections import defaultdict, deque
@@ -66,6 +68,9 @@ class FakeWebAPI:
         self._failures: dict[str, deque[tuple[int, str, dict[str, str]]]] = defaultdict(deque)
         self._files: dict[str, StoredFile] = {}
         self._ts = 1_700_000_000.000100
+        self._episode_until = 0.0
+        self._released = threading.Event()
+        self._released.set()
         #: What apps.connections.open hands out (set by the Socket Mode fake).
         self.ws_url_factory: Callable[[], str] | None = None
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -104,6 +109,44 @@ class FakeWebAPI:
         """The next `times` calls of `method` answer HTTP 429 with Retry-After."""
         for _ in range(times):
             self._failures[method].append((429, "ratelimited", {"Retry-After": str(retry_after)}))
+
+    def server_error(self, method: str, times: int, status: int = 500) -> None:
+        """The next `times` calls of `method` answer HTTP `status` (5xx)."""
+        for _ in range(times):
+            self._failures[method].append((status, "internal_error", {}))
+
+    def rate_limit_episode(self, seconds: float) -> None:
+        """For `seconds`, every Web API call and response_url post gets 429 with Retry-After
+        set to the time left (rounded up), as Slack does when an app exceeds its tier."""
+        with self._cond:
+            self._episode_until = time.monotonic() + seconds
+
+    def hang(self) -> None:
+        """Every Web API call and response_url post waits, unanswered, until `release()`."""
+        self._released.clear()
+
+    def release(self) -> None:
+        self._released.set()
+
+    def clear_failures(self) -> None:
+        with self._cond:
+            self._failures.clear()
+            self._episode_until = 0.0
+        self._released.set()
+
+    def _fault(self, method: str) -> tuple[int, str, dict[str, str]] | None:
+        """The scripted or episode failure for this call, if any (hangs wait here).
+
+        Socket Mode's connection calls are spared episodes and hangs (they test answers)."""
+        spared = method == "apps.connections.open"
+        if not spared:
+            self._released.wait()
+        with self._cond:
+            left = self._episode_until - time.monotonic()
+            if left > 0 and not spared:
+                return 429, "ratelimited", {"Retry-After": str(max(1, math.ceil(left)))}
+            queue = self._failures.get(method)
+            return queue.popleft() if queue else None
 
     def add_file(
         self,
@@ -277,7 +320,14 @@ class FakeWebAPI:
                 path = urlparse(self.path).path
                 params = _parse_body(raw, headers.get("content-type", ""))
                 if path.startswith("/response/"):
-                    fake._record(Call("response_url", params, headers, path))
+                    call = Call("response_url", params, headers, path)
+                    fault = fake._fault("response_url")
+                    if fault is not None:
+                        call.status, call.ok = fault[0], False
+                        fake._record(call)
+                        self._send(fault[0], fault[1].encode(), "text/plain", fault[2])
+                        return
+                    fake._record(call)
                     self._send(200, b"ok", "text/plain")
                     return
                 if not path.startswith("/api/"):
@@ -285,11 +335,7 @@ class FakeWebAPI:
                     return
                 method = path.removeprefix("/api/")
                 call = Call(method, params, headers, path)
-                queue = fake._failures.get(method)
-                scripted = None
-                with fake._cond:
-                    if queue:
-                        scripted = queue.popleft()
+                scripted = fake._fault(method)
                 if scripted is not None:
                     status, error, extra = scripted
                     call.status, call.ok = status, False

@@ -26,7 +26,7 @@ from fake_slack import FakeSlack  # noqa: E402
 from fake_slack.sender import SignedSender  # noqa: E402
 from slack_helpers import SIGNING_SECRET, RunningApp  # noqa: E402
 
-from bot.slack.app import create_app, wsgi_app  # noqa: E402
+from bot.slack.app import create_app, stop_app, wsgi_app  # noqa: E402
 from bot.slack.settings import load_settings  # noqa: E402
 
 
@@ -50,11 +50,13 @@ def base_env(fake: FakeSlack, tmp_path: Path) -> dict[str, str]:
 @pytest.fixture
 def start_app(fake: FakeSlack, base_env: dict[str, str]) -> Iterator[Callable[..., RunningApp]]:
     servers: list[Any] = []
+    apps: list[Any] = []
 
     def start(**overrides: str) -> RunningApp:
         env = {**base_env, **overrides}
         settings = load_settings(env)
         app = create_app(settings)
+        apps.append(app)
         server = waitress.create_server(wsgi_app(app), host="127.0.0.1", port=0, threads=8)
         servers.append(server)
         threading.Thread(target=_run_until_closed, args=(server,), daemon=True).start()
@@ -64,6 +66,8 @@ def start_app(fake: FakeSlack, base_env: dict[str, str]) -> Iterator[Callable[..
     yield start
     for server in servers:
         server.close()
+    for app in apps:
+        stop_app(app, grace_seconds=0)
 
 
 def _run_until_closed(server: Any) -> None:

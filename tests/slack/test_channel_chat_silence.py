@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from fake_slack import payloads as p
 from slack_helpers import BOUNCE, RunningApp
 
@@ -31,10 +30,6 @@ def _threads(app: RunningApp) -> list[str]:
     return [c.params["thread_ts"] for c in app.fake.calls("chat.postMessage")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/slack must call explain(text, strict=True) for unmentioned channel messages",
-)
 def test_a_sample_of_ordinary_chat_gets_no_reply(slack_app: RunningApp) -> None:
     sent = 0
     for name in ("fortunes.txt", "manpages.txt", "emailops.txt"):

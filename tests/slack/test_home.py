@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from pathlib import Path
 
 from fake_slack import payloads as p
 from slack_helpers import BOUNCE, RunningApp
-
-from bot.slack.stats import DAY, Stats
 
 
 def _open_home(app: RunningApp, count: int) -> dict:
@@ -40,13 +37,17 @@ def test_home_tab_explains_usage_and_counts_survive_a_restart(
     assert "last 7 days:* 2" in shown
 
 
-def test_stats_count_seven_days_per_workspace(tmp_path: Path) -> None:
-    stats = Stats(tmp_path / "s.sqlite3")
-    now = 1_800_000_000.0
-    stats.record("T1", ["userunknown", "userunknown", None], now=now)
-    stats.record("T1", ["mailboxfull"], now=now - 8 * DAY)  # too old
-    stats.record("T2", ["blocked"], now=now)  # another workspace
-    assert stats.counts("T1", now=now) == [("userunknown", 2), ("undetermined", 1)]
-    assert stats.counts("T2", now=now) == [("blocked", 1)]
-    assert ("mailboxfull", 1) in stats.counts("T1", days=30, now=now)
-    stats.close()
+def test_a_mentioned_bounce_counts_once_and_a_big_report_once_per_reason(
+    start_app: Callable[..., RunningApp],
+) -> None:
+    app = start_app()
+    ts = p.next_ts()
+    mention = f"<@{app.fake.bot_user_id}> {BOUNCE}"
+    # One message, two events (message and app_mention): one answer, one count.
+    app.event(p.message(mention, ts=ts))
+    app.event({**p.message(mention, ts=ts), "type": "app_mention"})
+    app.fake.wait_calls("chat.postMessage", 1)
+    app.fake.settle(0.3)
+    assert len(app.fake.calls("chat.postMessage")) == 1
+    shown = json.dumps(_open_home(app, 1))
+    assert "last 7 days:* 1" in shown

@@ -26,7 +26,7 @@ def test_defaults() -> None:
     assert settings.port == 3000
     assert settings.api_url == DEFAULT_API_URL
     assert settings.channels is None
-    assert str(settings.db_path) == "smtpbot.sqlite3"
+    assert settings.database_url == "sqlite:///smtpbot.sqlite3"
     assert not settings.socket_mode
     assert settings.watches("C0ANY")
 
@@ -217,3 +217,14 @@ def test_python_m_bot_connects_in_socket_mode(tmp_path: Path, fake: FakeSlack) -
         proc.terminate()
         _, stderr = proc.communicate(timeout=10)
     assert fake.app_token not in stderr and fake.bot_token not in stderr
+
+
+def test_database_url_default_alias_and_malformed() -> None:
+    assert load_settings(GOOD).database_url == "sqlite:///smtpbot.sqlite3"
+    pg = "postgresql://bot@db.internal/smtpbot"
+    assert load_settings({**GOOD, "SMTPBOT_DATABASE_URL": pg}).database_url == pg
+    assert load_settings({**GOOD, "SMTPBOT_DB": "/var/x.db"}).database_url == "sqlite:////var/x.db"
+    with pytest.raises(SettingsError, match="SMTPBOT_DATABASE_URL"):
+        load_settings({**GOOD, "SMTPBOT_DATABASE_URL": "mysql://u@h/d"})
+    with pytest.raises(SettingsError, match="SMTPBOT_DRAIN_SECONDS"):
+        load_settings({**GOOD, "SMTPBOT_DRAIN_SECONDS": "soon"})

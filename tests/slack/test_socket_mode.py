@@ -11,7 +11,7 @@ from fake_slack import payloads as p
 from slack_helpers import BOUNCE
 from slack_sdk.socket_mode.builtin import SocketModeClient
 
-from bot.slack.app import create_app, socket_mode_handler
+from bot.slack.app import create_app, socket_mode_handler, stop_app
 from bot.slack.settings import load_settings
 
 
@@ -34,6 +34,7 @@ def socket_app(fake: FakeSlack, tmp_path: Path) -> Iterator[tuple[FakeSocketMode
         yield server, handler
     finally:
         stop(handler, server)
+        stop_app(app, grace_seconds=0)
 
 
 def stop(handler: object, server: FakeSocketModeServer) -> None:

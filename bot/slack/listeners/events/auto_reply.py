@@ -1,7 +1,9 @@
-"""Deciding whether a message deserves an answer, and answering in its thread.
+"""Deciding whether a message deserves an answer, and recording the owed answer.
 
-Shared by the `message` and `app_mention` listeners. Decisions are logged by kind and
-channel only, never with the text.
+Shared by the `message` and `app_mention` listeners. The event id (Slack's retries) and
+the message's (channel, ts) (a mention arrives as both `message` and `app_mention`) are
+taken in the same transaction as the outbox row, so a message is answered once however
+many deliveries or replicas see it. Decisions are logged by kind and channel only.
 """
 
 from __future__ import annotations
@@ -11,10 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from slack_bolt import BoltContext
-from slack_sdk.web import WebClient
 
-from bot.slack import answers, replies
-from bot.slack.render import Rendered, render_usage
+from bot.slack.render import render_notice
 from bot.slack.services import Services
 
 log = logging.getLogger("smtpbot.slack")
@@ -22,29 +22,34 @@ log = logging.getLogger("smtpbot.slack")
 #: Message subtypes that are people's own new messages; edits, deletions, joins,
 #: bot messages and every other subtype are ignored.
 ANSWERED_SUBTYPES = frozenset({None, "file_share", "thread_broadcast"})
+SLACKBOT = "USLACKBOT"
+#: A paste longer than this is a large job (runs with the uploads, not the quick answers).
+LARGE_TEXT_CHARS = 100_000
+
+
+def ignored_sender(event: Mapping[str, Any], context: BoltContext) -> bool:
+    """Bots (this one included) and Slackbot, whose forwarded emails are not read yet."""
+    user = event.get("user")
+    return (
+        bool(event.get("bot_id") or event.get("bot_profile") or event.get("app_id"))
+        or not user
+        or user == context.bot_user_id
+        or user == SLACKBOT
+    )
 
 
 def from_a_person(event: Mapping[str, Any], context: BoltContext) -> bool:
-    if event.get("subtype") not in ANSWERED_SUBTYPES:
-        return False
-    if event.get("bot_id") or event.get("bot_profile") or event.get("app_id"):
-        return False
-    user = event.get("user")
-    return bool(user) and user != context.bot_user_id
+    return event.get("subtype") in ANSWERED_SUBTYPES and not ignored_sender(event, context)
 
 
-def first_delivery(services: Services, body: Mapping[str, Any]) -> bool:
-    """False for a repeat of an event we already had (Slack retries deliveries).
-
-    Only the event id counts: retry headers and `retry_attempt` are no reason to drop.
-    """
-    event_id = body.get("event_id")
-    return services.events.first(event_id) if event_id else True
+def mentions_bot(event: Mapping[str, Any], context: BoltContext) -> bool:
+    bot = context.bot_user_id
+    return bool(bot) and f"<@{bot}" in str(event.get("text") or "")
 
 
-def answer(
+def take(
     services: Services,
-    client: WebClient,
+    body: Mapping[str, Any],
     event: Mapping[str, Any],
     context: BoltContext,
     *,
@@ -54,23 +59,36 @@ def answer(
     ts = str(event.get("ts") or "")
     if not channel or not ts:
         return
-    messages: list[Rendered] = []
-    shared = event.get("files") or []
-    if shared:
-        messages = answers.for_files(services, client, shared, context.team_id)
-    text = str(event.get("text") or "")
-    if not messages and text:
-        if mentioned and answers.is_help(text):
-            messages = [render_usage()]
-        else:
-            found = answers.for_text(services, answers.strip_mentions(text), context.team_id)
-            messages = [found] if found else []
-    if not messages:
+    files = list(event.get("files") or [])
+    payload = {
+        "channel": channel,
+        "ts": ts,
+        "thread_ts": event.get("thread_ts") or ts,
+        "text": str(event.get("text") or ""),
+        "files": files,
+        "mentioned": mentioned,
+        "large": bool(files) or len(str(event.get("text") or "")) > LARGE_TEXT_CHARS,
+        "team_id": context.team_id,
+    }
+    event_id = body.get("event_id")
+    dispatcher = services.dispatcher
+    ahead = dispatcher.large_jobs_ahead() if dispatcher is not None and files else 0
+    taken = services.submit(
+        "message", payload, event_id=str(event_id) if event_id else None, message=(channel, ts)
+    )
+    if taken is None:
         return
-    # A mention arrives twice (message + app_mention): only the first answers.
-    if not services.answered.first((channel, ts)):
-        return
-    thread_ts = str(event.get("thread_ts") or ts)
-    for message in messages:
-        replies.post_in_thread(client, channel, thread_ts, message)
-    log.info("answered in thread (channel %s, %d message(s))", channel, len(messages))
+    if dispatcher is not None and ahead >= dispatcher.large_workers:
+        _queued_notice(services, channel, str(payload["thread_ts"]), ahead)
+
+
+def _queued_notice(services: Services, channel: str, thread_ts: str, ahead: int) -> None:
+    """Large jobs beyond the running ones wait their turn; the sender hears so at once."""
+    notice = render_notice(
+        f"I am reading {ahead} other large files or pastes first; "
+        "I will answer here when I get to yours."
+    )
+    part = {"channel": channel, "thread_ts": thread_ts, "text": notice.text,
+            "blocks": notice.blocks}
+    services.submit("api", {"method": "chat.postMessage", "part": part, "rest": []})
+    log.info("large job queued behind %d (channel %s)", ahead, channel)

@@ -5,25 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt import BoltContext
-from slack_sdk.web import WebClient
 
-from bot.slack import replies
 from bot.slack.render import render_home
 from bot.slack.services import services_of
 
 HOME_DAYS = 7
+#: A Home tab is worth publishing only while the person may still be looking at it.
+HOME_DEADLINE_SECONDS = 120
 
 
-def app_home_opened_callback(
-    event: dict[str, Any], client: WebClient, context: BoltContext
-) -> None:
+def app_home_opened_callback(event: dict[str, Any], context: BoltContext) -> None:
     if event.get("tab", "home") != "home" or not event.get("user"):
         return
     services = services_of(context)
-    counts = services.stats.counts(context.team_id or "unknown", days=HOME_DAYS)
-    replies.call(
-        "views.publish",
-        client.views_publish,
-        user_id=str(event["user"]),
-        view=render_home(counts, days=HOME_DAYS),
+    counts = services.state.counts(context.team_id or "unknown", days=HOME_DAYS)
+    view = render_home(counts, days=HOME_DAYS)
+    services.submit(
+        "api",
+        {"method": "views.publish", "part": {"user_id": str(event["user"]), "view": view},
+         "rest": []},
+        deadline_seconds=HOME_DEADLINE_SECONDS,
     )
