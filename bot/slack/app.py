@@ -10,6 +10,7 @@ import logging
 import os
 import re
 import sys
+from typing import Any
 
 from dotenv import find_dotenv, load_dotenv
 from slack_bolt import App
@@ -26,14 +27,18 @@ from slack_sdk.http_retry.builtin_handlers import (
 from slack_sdk.web import WebClient
 
 from bot.slack import replies
+from bot.slack.http_front import EVENTS_PATH, MAX_REQUEST_BYTES, HttpFront
 from bot.slack.listeners import register_listeners
 from bot.slack.services import Services
 from bot.slack.settings import README_HINT, Settings, SettingsError, load_settings
 from bot.slack.stats import Stats
 
-EVENTS_PATH = "/slack/events"
 HTTP_HOST = "0.0.0.0"
 HTTP_THREADS = 8
+#: Seconds an idle HTTP connection is kept; Slack opens a fresh one per request.
+IDLE_TIMEOUT_SECONDS = 5
+#: Open connections at once; waitress's default of 100 is easy to fill with idle sockets.
+CONNECTION_LIMIT = 1000
 #: 429s are retried after Retry-After this many times per call before giving up.
 RATE_LIMIT_RETRIES = 10
 
@@ -111,13 +116,37 @@ def socket_mode_handler(app: App, settings: Settings) -> SocketModeHandler:
     return SocketModeHandler(app, app_token=settings.app_token, web_client=app.client)
 
 
-def serve_http(app: App, settings: Settings) -> None:
+def http_front(app: App, settings: Settings) -> HttpFront:
+    """The WSGI app HTTP mode serves: Bolt behind the size and signature checks."""
+    return HttpFront(wsgi_app(app), settings.signing_secret or "", readiness={})
+
+
+def create_server(front: HttpFront, host: str, port: int) -> Any:
+    """waitress, set up for Slack's traffic rather than for file uploads.
+
+    Idle connections are closed after a few seconds, so a crowd of them cannot hold every
+    slot, and there are slots for bursts; bodies over the front's limit are refused by
+    waitress before they are buffered.
+    """
     import waitress
 
-    log.info("HTTP mode: listening on port %d at %s", settings.port, EVENTS_PATH)
-    waitress.serve(
-        wsgi_app(app), host=HTTP_HOST, port=settings.port, threads=HTTP_THREADS, ident="smtpbot"
+    return waitress.create_server(
+        front,
+        host=host,
+        port=port,
+        threads=HTTP_THREADS,
+        ident="smtpbot",
+        max_request_body_size=MAX_REQUEST_BYTES,
+        channel_timeout=IDLE_TIMEOUT_SECONDS,
+        cleanup_interval=1,
+        connection_limit=CONNECTION_LIMIT,
+        expose_tracebacks=False,
     )
+
+
+def serve_http(app: App, settings: Settings) -> None:
+    log.info("HTTP mode (waitress): listening on port %d at %s", settings.port, EVENTS_PATH)
+    create_server(http_front(app, settings), HTTP_HOST, settings.port).run()
 
 
 class Redact(logging.Filter):
