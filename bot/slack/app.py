@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import sys
+import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 from dotenv import find_dotenv, load_dotenv
-from slack_bolt import App
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.error import BoltError
@@ -29,12 +31,15 @@ from slack_sdk.web import WebClient
 from bot.slack import replies
 from bot.slack.http_front import EVENTS_PATH, MAX_REQUEST_BYTES, HttpFront
 from bot.slack.listeners import register_listeners
+from bot.slack.logs import ContextExecutor, bind, configure_logging
 from bot.slack.services import Services
 from bot.slack.settings import README_HINT, Settings, SettingsError, load_settings
 from bot.slack.stats import Stats
 
 HTTP_HOST = "0.0.0.0"
 HTTP_THREADS = 8
+#: Bolt's listener threads (its default is 5).
+LISTENER_THREADS = 8
 #: Seconds an idle HTTP connection is kept; Slack opens a fresh one per request.
 IDLE_TIMEOUT_SECONDS = 5
 #: Open connections at once; waitress's default of 100 is easy to fill with idle sockets.
@@ -72,6 +77,12 @@ def _quiet_request_verification(app: App, signing_secret: str) -> None:
             chain[index] = QuietRequestVerification(signing_secret, base_logger=app.logger)
 
 
+def _bind_log_context(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse:
+    """Tag the request's log records with its team and channel ids (never its text)."""
+    with bind(context.team_id, context.channel_id):
+        return next()
+
+
 def _log_listener_error(error: Exception) -> None:
     """Listener failures by type only: an exception message may quote what it read."""
     log.error("listener failed: %s", type(error).__name__)
@@ -98,7 +109,9 @@ def create_app(settings: Settings, stats: Stats | None = None) -> App:
         # Listeners run after the ack has gone back to Slack.
         process_before_response=False,
         logger=_BOLT_LOG,
+        listener_executor=ContextExecutor(max_workers=LISTENER_THREADS),
     )
+    app.use(_bind_log_context)
     if settings.signing_secret and not settings.socket_mode:
         _quiet_request_verification(app, settings.signing_secret)
     app.error(_log_listener_error)
@@ -118,7 +131,36 @@ def socket_mode_handler(app: App, settings: Settings) -> SocketModeHandler:
 
 def http_front(app: App, settings: Settings) -> HttpFront:
     """The WSGI app HTTP mode serves: Bolt behind the size and signature checks."""
-    return HttpFront(wsgi_app(app), settings.signing_secret or "", readiness={})
+    return HttpFront(
+        wsgi_app(app), settings.signing_secret or "", readiness={"slack": TokenCheck(app.client)}
+    )
+
+
+class TokenCheck:
+    """Readiness: Slack still accepts the bot token (auth.test, asked at most once a minute)."""
+
+    def __init__(self, client: WebClient, ttl_seconds: float = 60.0) -> None:
+        self._client = client
+        self._ttl = ttl_seconds
+        self._checked_at = -ttl_seconds
+        self._problem: str | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> str | None:
+        with self._lock:
+            if time.monotonic() - self._checked_at >= self._ttl:
+                self._problem = self._ask()
+                self._checked_at = time.monotonic()
+            return self._problem
+
+    def _ask(self) -> str | None:
+        try:
+            self._client.auth_test()
+        except SlackApiError as error:
+            return f"token refused ({replies.error_code(error)})"
+        except OSError as error:
+            return f"Slack unreachable ({type(error).__name__})"
+        return None
 
 
 def create_server(front: HttpFront, host: str, port: int) -> Any:
@@ -149,29 +191,6 @@ def serve_http(app: App, settings: Settings) -> None:
     create_server(http_front(app, settings), HTTP_HOST, settings.port).run()
 
 
-class Redact(logging.Filter):
-    """Last line of defence: no token or email address leaves through the log handlers."""
-
-    _SECRET = re.compile(r"\b(?:xox[abposr]|xapp)-[A-Za-z0-9-]+")
-    _ADDRESS = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = self._ADDRESS.sub("<address>", self._SECRET.sub("<token>", message))
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
-        return True
-
-
-def configure_logging(level: int) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(Redact())
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-
-
 def _fail(message: str) -> int:
     print(f"smtpbot: {message}", file=sys.stderr)
     return 2
@@ -184,7 +203,7 @@ def main() -> int:
         settings = load_settings(os.environ)
     except SettingsError as error:
         return _fail(str(error))
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, json_lines=settings.log_json)
     try:
         stats = Stats(settings.db_path)
     except Exception as error:  # sqlite3 raises several types for a bad path

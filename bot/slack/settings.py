@@ -46,6 +46,7 @@ class Settings:
     channels: frozenset[str] | None
     db_path: Path
     log_level: int
+    log_json: bool = False
     max_file_bytes: int = MAX_FILE_BYTES
 
     @property
@@ -146,6 +147,13 @@ def _log_level(env: Mapping[str, str]) -> int:
     return level
 
 
+def _log_json(env: Mapping[str, str]) -> bool:
+    raw = (_get(env, "LOG_FORMAT") or "text").lower()
+    if raw not in ("text", "json"):
+        raise SettingsError("LOG_FORMAT", "is malformed: expected 'text' or 'json'")
+    return raw == "json"
+
+
 def load_settings(env: Mapping[str, str]) -> Settings:
     """Read and check every setting; raise `SettingsError` on the first problem."""
     bot_token = _bot_token(env)
@@ -159,4 +167,5 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         channels=_channels(env),
         db_path=Path(_get(env, "SMTPBOT_DB") or DEFAULT_DB),
         log_level=_log_level(env),
+        log_json=_log_json(env),
     )

@@ -177,3 +177,12 @@ def test_events_still_work_through_the_front(slack_app: RunningApp) -> None:
     assert reply.status == 200
     (posted,) = slack_app.fake.wait_calls("chat.postMessage")
     assert "alice@example.com" in json.dumps(posted.params)
+
+
+def test_readyz_fails_when_slack_refuses_the_token(slack_app: RunningApp) -> None:
+    from bot.slack.app import TokenCheck
+
+    check = TokenCheck(slack_app.app.client, ttl_seconds=0)
+    assert check() is None
+    slack_app.fake.fail("auth.test", "invalid_auth")
+    assert check() == "token refused (invalid_auth)"
