@@ -6,7 +6,10 @@ import re
 
 from tests.conftest import ROOT
 
-_READS = re.compile(r"""(?:environ\.get|getenv|_get\(env,)\s*\(?\s*["']([A-Z][A-Z0-9_]+)["']""")
+#: How the code reads a variable (a WSGI `environ` is a request, not the environment).
+_READS = re.compile(
+    r"""(?:\benv\.get|os\.environ\.get|getenv|_get\(env,)\s*\(?\s*["']([A-Z][A-Z0-9_]+)["']"""
+)
 _DOCUMENTED = re.compile(r"^#?([A-Z][A-Z0-9_]+)=", re.MULTILINE)
 
 

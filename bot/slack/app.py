@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import signal
 import sys
+import threading
+import time
 import weakref
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from types import FrameType
+from typing import Any
 
 from dotenv import find_dotenv, load_dotenv
-from slack_bolt import App
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.error import BoltError
@@ -32,14 +34,19 @@ from slack_sdk.web import WebClient
 from bot.slack import jobs, replies
 from bot.slack.delivery import CALL_TIMEOUT_SECONDS
 from bot.slack.dispatcher import Dispatcher
+from bot.slack.http_front import EVENTS_PATH, MAX_REQUEST_BYTES, HttpFront
 from bot.slack.listeners import register_listeners
+from bot.slack.logs import ContextExecutor, bind, configure_logging
 from bot.slack.services import Services
 from bot.slack.settings import README_HINT, Settings, SettingsError, load_settings
 from bot.state import State, StateUnavailable
 
-EVENTS_PATH = "/slack/events"
 HTTP_HOST = "0.0.0.0"
 HTTP_THREADS = 8
+#: Seconds an idle HTTP connection is kept; Slack opens a fresh one per request.
+IDLE_TIMEOUT_SECONDS = 5
+#: Open connections at once; waitress's default of 100 is easy to fill with idle sockets.
+CONNECTION_LIMIT = 1000
 #: Bolt's own calls (auth.test, Socket Mode's apps.connections.open) retry 429s this often;
 #: answers are retried by the outbox instead, never by a sleeping listener thread.
 RATE_LIMIT_RETRIES = 10
@@ -87,6 +94,12 @@ def _quiet_request_verification(app: App, signing_secret: str) -> None:
             chain[index] = QuietRequestVerification(signing_secret, base_logger=app.logger)
 
 
+def _bind_log_context(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse:
+    """Tag the request's log records with its team and channel ids (never its text)."""
+    with bind(context.team_id, context.channel_id):
+        return next()
+
+
 def _log_listener_error(error: Exception) -> None:
     """Listener failures by type only: an exception message may quote what it read."""
     log.error("listener failed: %s", type(error).__name__)
@@ -121,8 +134,9 @@ def create_app(settings: Settings, state: State | None = None) -> App:
         # Listeners run after the ack has gone back to Slack.
         process_before_response=False,
         logger=_BOLT_LOG,
-        listener_executor=ThreadPoolExecutor(LISTENER_THREADS, "smtpbot-listener"),
+        listener_executor=ContextExecutor(LISTENER_THREADS, "smtpbot-listener"),
     )
+    app.use(_bind_log_context)
     if settings.signing_secret and not settings.socket_mode:
         _quiet_request_verification(app, settings.signing_secret)
     app.error(_log_listener_error)
@@ -160,36 +174,72 @@ def socket_mode_handler(app: App, settings: Settings) -> SocketModeHandler:
     return SocketModeHandler(app, app_token=settings.app_token, web_client=app.client)
 
 
-def serve_http(app: App, settings: Settings) -> None:
-    import waitress
-
-    log.info("HTTP mode: listening on port %d at %s", settings.port, EVENTS_PATH)
-    waitress.serve(
-        wsgi_app(app), host=HTTP_HOST, port=settings.port, threads=HTTP_THREADS, ident="smtpbot"
+def http_front(app: App, settings: Settings) -> HttpFront:
+    """The WSGI app HTTP mode serves: Bolt behind the size and signature checks."""
+    state = services_for(app).state
+    return HttpFront(
+        wsgi_app(app),
+        settings.signing_secret or "",
+        readiness={
+            "slack": TokenCheck(app.client),
+            "database": lambda: "unreachable (answering from memory)" if state.degraded else None,
+        },
     )
 
 
-class Redact(logging.Filter):
-    """Last line of defence: no token or email address leaves through the log handlers."""
+class TokenCheck:
+    """Readiness: Slack still accepts the bot token (auth.test, asked at most once a minute)."""
 
-    _SECRET = re.compile(r"\b(?:xox[abposr]|xapp)-[A-Za-z0-9-]+")
-    _ADDRESS = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
+    def __init__(self, client: WebClient, ttl_seconds: float = 60.0) -> None:
+        self._client = client
+        self._ttl = ttl_seconds
+        self._checked_at = -ttl_seconds
+        self._problem: str | None = None
+        self._lock = threading.Lock()
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = self._ADDRESS.sub("<address>", self._SECRET.sub("<token>", message))
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
-        return True
+    def __call__(self) -> str | None:
+        with self._lock:
+            if time.monotonic() - self._checked_at >= self._ttl:
+                self._problem = self._ask()
+                self._checked_at = time.monotonic()
+            return self._problem
+
+    def _ask(self) -> str | None:
+        try:
+            self._client.auth_test()
+        except SlackApiError as error:
+            return f"token refused ({replies.error_code(error)})"
+        except OSError as error:
+            return f"Slack unreachable ({type(error).__name__})"
+        return None
 
 
-def configure_logging(level: int) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(Redact())
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
+def create_server(front: HttpFront, host: str, port: int) -> Any:
+    """waitress, set up for Slack's traffic rather than for file uploads.
+
+    Idle connections are closed after a few seconds, so a crowd of them cannot hold every
+    slot, and there are slots for bursts; bodies over the front's limit are refused by
+    waitress before they are buffered.
+    """
+    import waitress
+
+    return waitress.create_server(
+        front,
+        host=host,
+        port=port,
+        threads=HTTP_THREADS,
+        ident="smtpbot",
+        max_request_body_size=MAX_REQUEST_BYTES,
+        channel_timeout=IDLE_TIMEOUT_SECONDS,
+        cleanup_interval=1,
+        connection_limit=CONNECTION_LIMIT,
+        expose_tracebacks=False,
+    )
+
+
+def serve_http(app: App, settings: Settings) -> None:
+    log.info("HTTP mode (waitress): listening on port %d at %s", settings.port, EVENTS_PATH)
+    create_server(http_front(app, settings), HTTP_HOST, settings.port).run()
 
 
 def _fail(message: str) -> int:
@@ -197,8 +247,12 @@ def _fail(message: str) -> int:
     return 2
 
 
-class _Terminated(Exception):
-    """SIGTERM arrived: leave the serving loop and drain."""
+class _Terminated(SystemExit):
+    """SIGTERM arrived: leave the serving loop and drain.
+
+    A SystemExit, because waitress's event loop swallows ordinary exceptions raised while it
+    reads a socket and re-raises only these.
+    """
 
 
 def _on_sigterm(signum: int, frame: FrameType | None) -> None:
@@ -212,7 +266,7 @@ def main() -> int:
         settings = load_settings(os.environ)
     except SettingsError as error:
         return _fail(str(error))
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, json_lines=settings.log_json)
     try:
         state = State.open(settings.database_url)
     except StateUnavailable as error:

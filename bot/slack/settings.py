@@ -48,6 +48,7 @@ class Settings:
     database_url: str
     log_level: int
     drain_seconds: float = DEFAULT_DRAIN_SECONDS
+    log_json: bool = False
     max_file_bytes: int = MAX_FILE_BYTES
 
     @property
@@ -176,6 +177,13 @@ def _drain_seconds(env: Mapping[str, str]) -> float:
     return value
 
 
+def _log_json(env: Mapping[str, str]) -> bool:
+    raw = (_get(env, "LOG_FORMAT") or "text").lower()
+    if raw not in ("text", "json"):
+        raise SettingsError("LOG_FORMAT", "is malformed: expected 'text' or 'json'")
+    return raw == "json"
+
+
 def load_settings(env: Mapping[str, str]) -> Settings:
     """Read and check every setting; raise `SettingsError` on the first problem."""
     bot_token = _bot_token(env)
@@ -190,4 +198,5 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         database_url=_database_url(env),
         log_level=_log_level(env),
         drain_seconds=_drain_seconds(env),
+        log_json=_log_json(env),
     )

@@ -21,12 +21,11 @@ TESTS = Path(__file__).resolve().parents[1]
 if str(TESTS) not in sys.path:
     sys.path.insert(0, str(TESTS))
 
-import waitress  # noqa: E402
 from fake_slack import FakeSlack  # noqa: E402
 from fake_slack.sender import SignedSender  # noqa: E402
 from slack_helpers import SIGNING_SECRET, RunningApp  # noqa: E402
 
-from bot.slack.app import create_app, stop_app, wsgi_app  # noqa: E402
+from bot.slack.app import create_app, create_server, http_front, stop_app  # noqa: E402
 from bot.slack.settings import load_settings  # noqa: E402
 
 
@@ -57,7 +56,7 @@ def start_app(fake: FakeSlack, base_env: dict[str, str]) -> Iterator[Callable[..
         settings = load_settings(env)
         app = create_app(settings)
         apps.append(app)
-        server = waitress.create_server(wsgi_app(app), host="127.0.0.1", port=0, threads=8)
+        server = create_server(http_front(app, settings), "127.0.0.1", 0)
         servers.append(server)
         threading.Thread(target=_run_until_closed, args=(server,), daemon=True).start()
         url = f"http://127.0.0.1:{server.effective_port}/slack/events"

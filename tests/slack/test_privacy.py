@@ -11,7 +11,8 @@ from fake_slack import FakeSlack
 from fake_slack import payloads as p
 from slack_helpers import SIGNING_SECRET, RunningApp, multi_bounce_eml
 
-from bot.slack.app import Redact, create_app, socket_mode_handler
+from bot.slack.app import create_app, socket_mode_handler
+from bot.slack.logs import Redact
 from bot.slack.settings import load_settings
 
 SECRET_TEXT = (

@@ -65,6 +65,7 @@ def test_values_are_read_and_normalised() -> None:
         ({**GOOD, "SLACK_API_URL": "slack.com/api"}, "SLACK_API_URL"),
         ({**GOOD, "SMTPBOT_CHANNELS": "#email-ops"}, "SMTPBOT_CHANNELS"),
         ({**GOOD, "LOG_LEVEL": "loud"}, "LOG_LEVEL"),
+        ({**GOOD, "LOG_FORMAT": "xml"}, "LOG_FORMAT"),
     ],
 )
 def test_bad_settings_name_the_variable(env: dict[str, str], variable: str) -> None:
@@ -79,7 +80,7 @@ def _clean_env(**extra: str) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("SLACK_", "SMTPBOT_")) and k not in ("PORT", "LOG_LEVEL")
+        if not k.startswith(("SLACK_", "SMTPBOT_")) and k not in ("PORT", "LOG_LEVEL", "LOG_FORMAT")
     }
     env.update(extra)
     return env
