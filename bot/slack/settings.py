@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
 from bot.core.limits import MAX_UPLOAD_BYTES
@@ -52,7 +52,7 @@ class Settings:
     log_json: bool = False
     max_file_bytes: int = MAX_FILE_BYTES
     #: Live DNS checks after an answer (`bot.slack.dns_followup`); on, system resolver.
-    dns: DnsSettings = DnsSettings()
+    dns: DnsSettings = field(default_factory=DnsSettings)
 
     @property
     def socket_mode(self) -> bool:
