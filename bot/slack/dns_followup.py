@@ -154,6 +154,8 @@ def dns_job(settings: DnsSettings, item: OutboxItem) -> Outcome:
 
 def diagnose_targets(targets: Targets, settings: DnsSettings) -> Diagnosis:
     """What `bot.dns.diagnose` does once it has read the targets from the bounce."""
+    if not settings.enabled:  # turned off since the job was queued
+        return Diagnosis(notes=("DNS checks are off (SMTPBOT_DNS=off).",), enabled=False)
     diagnosis = run(_unique(plan(targets)), settings, checked(targets))
     missing = unanswerable(targets)
     if missing:
@@ -163,6 +165,8 @@ def diagnose_targets(targets: Targets, settings: DnsSettings) -> Diagnosis:
 
 def diagnose_asked(targets: Targets, settings: DnsSettings) -> Diagnosis:
     """The checks the code calls for on the domain and IP given, else every check."""
+    if not settings.enabled:
+        return Diagnosis(notes=("DNS checks are off (SMTPBOT_DNS=off).",), enabled=False)
     domain = targets.from_domain or ""
     checks = _unique(plan(targets))
     if not checks:

@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -17,14 +18,16 @@ import pytest
 from fake_slack import payloads as p
 from slack_helpers import BOUNCE, RunningApp, posted_text
 
+from bot.core.explain import explain
 from bot.core.scan import scan
 from bot.dns import SHARED_CACHE, DnsSettings, TtlCache, diagnose
 from bot.dns.settings import QUERY_TIMEOUT, parse_server
-from bot.dns.targets import find_targets
+from bot.dns.targets import Targets, find_targets
 from bot.slack import dns_followup
 from bot.slack.app import services_for
 from bot.slack.listeners.commands.arguments import LookupArgs, parse_lookup
 from bot.slack.settings import SettingsError, load_settings
+from bot.state import OutboxItem
 from tests.dns.server import SilentServer, ZoneServer, zone_text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -314,3 +317,44 @@ def test_no_dns_job_is_queued_when_dns_is_off() -> None:
     assert dns_followup.for_thread(off, [scan(raw)], [raw], "C1", "1.2") == []
     asked = {"domain": "example.org", "ip": None}
     assert dns_followup.for_response(off, [(scan(raw), None)], "https://x", asked) == []
+
+
+#: What a README example line must name for each check that runs.
+_README_NAMES = {"spf": "SPF", "dmarc": "DMARC", "ptr": "reverse DNS", "mx": "MX"}
+
+
+def test_readme_smtp_examples_say_what_runs(dns_server: ZoneServer) -> None:
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split("## DNS checks")[1]
+    examples = [line for line in section.splitlines() if line.startswith("/smtp ")]
+    assert len(examples) >= 4
+    settings = DnsSettings(server=parse_server(dns_server.address))
+    for line in examples:
+        command, said = line[len("/smtp "):].split("  ", 1)
+        asked = parse_lookup(command)
+        assert asked is not None, line
+        report = explain(asked.code)
+        targets = dns_followup.asked_targets(report, asked.domain, asked.ip)
+        diagnosis = dns_followup.diagnose_asked(targets, settings)
+        ran = {f.check for f in diagnosis.findings}
+        assert ran, line
+        assert {_README_NAMES[c] for c in ran if c in _README_NAMES} == {
+            name for name in _README_NAMES.values() if name in said
+        }, line
+
+
+def test_dns_jobs_beyond_the_slots_wait_in_the_outbox_not_on_a_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    slots = threading.BoundedSemaphore(1)
+    monkeypatch.setattr(dns_followup, "_slots", slots)
+    targets = dns_followup.targets_to_dict(Targets(from_domain="fail.example.org"))
+    item = OutboxItem(
+        id=1, kind="dns", payload={"targets": targets, "deliver": {}}, attempts=0, deadline=0.0
+    )
+    assert slots.acquire(blocking=False)  # another DNS job is running
+    outcome = dns_followup.dns_job(DnsSettings(enabled=False), item)
+    assert outcome.retry_after is not None and not outcome.follow_ups
+    slots.release()
+    outcome = dns_followup.dns_job(DnsSettings(enabled=False), item)
+    # It ran: DNS was turned off after it was queued, so nothing was asked or shown.
+    assert outcome.retry_after is None and not outcome.follow_ups
