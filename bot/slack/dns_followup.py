@@ -53,6 +53,11 @@ MAX_RUNNING = 2
 #: Seconds a DNS job waits in the outbox when every DNS slot is taken.
 BUSY_RETRY_SECONDS = 0.5
 
+NO_ANSWER = (
+    "DNS did not answer (a timeout or an error), so nothing could be checked; "
+    "the verdict stands on the reply."
+)
+
 _slots = threading.BoundedSemaphore(MAX_RUNNING)
 
 
@@ -200,12 +205,13 @@ def delivery(diagnosis: Diagnosis, deliver: Mapping[str, Any], label: str | None
     blocks = render.blocks(diagnosis)
     if blocks and blocks[0].get("type") == "divider":
         blocks = blocks[1:]  # a message of its own needs no line above it
-    if label:
-        blocks.insert(0, {"type": "context", "elements": [{"type": "mrkdwn", "text": label}]})
     text = render.fallback_text(diagnosis)
     if diagnosis.findings and all(f.severity == "unavailable" for f in diagnosis.findings):
-        text = "DNS checks: DNS did not answer (a timeout or an error), so nothing could be "\
-            "checked; the verdict stands on the reply."
+        said = NO_ANSWER
+        text = f"DNS checks: {said}"
+        blocks.insert(min(1, len(blocks)), _context(said))  # under the title, before the facts
+    if label:
+        blocks.insert(0, _context(label))
     if deliver["kind"] == "respond":
         body = {
             "text": text, "blocks": blocks, "response_type": "ephemeral",
@@ -220,6 +226,10 @@ def delivery(diagnosis: Diagnosis, deliver: Mapping[str, Any], label: str | None
     return FollowUp(
         "api", {"method": "chat.postMessage", "part": strip_everywhere(part), "rest": []}
     )
+
+
+def _context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
 
 
 # -- the payload ------------------------------------------------------------------------------

@@ -139,6 +139,21 @@ def test_uploaded_eml_is_read_once_and_its_findings_follow(
     assert len(app.fake.calls("files.download")) == 1
 
 
+def test_two_uploads_get_both_answers_first_then_labelled_findings(
+    start_app: Callable[..., RunningApp], dns_server: ZoneServer
+) -> None:
+    app = start_app(SMTPBOT_DNS="on", SMTPBOT_DNS_SERVER=dns_server.address)
+    files = [
+        app.fake.add_file(f"F0TWO{i}", f"bounce{i}.eml", GMAIL_EML.read_bytes()) for i in (1, 2)
+    ]
+    app.event(p.message("", subtype="file_share", files=files))
+    calls = app.fake.wait_calls("chat.postMessage", 4, timeout=WAIT)
+    # The DNS jobs are queued behind the answer's last part, so both answers come first.
+    assert ["DNS checks" in posted_text(c) for c in calls] == [False, False, True, True]
+    labels = {c.params["blocks"][0]["elements"][0]["text"] for c in calls[2:]}
+    assert labels == {"Bounce 1 of 2", "Bounce 2 of 2"}
+
+
 def test_a_bounce_no_dns_check_applies_to_gets_no_follow_up(
     start_app: Callable[..., RunningApp], dns_server: ZoneServer
 ) -> None:
@@ -215,6 +230,8 @@ def test_silent_dns_delays_neither_the_answer_nor_the_ack(
     assert findings.at - answer.at >= QUERY_TIMEOUT * 0.9
     assert "5.7.26" in posted_text(answer)
     assert "did not answer" in findings.params["text"]
+    # Said where people read it too (Slack shows the blocks, not the text), above each fact.
+    assert "DNS did not answer" in json.dumps(findings.params["blocks"][:2])
     assert "timed out" in posted_text(findings)
     assert silent_server.received > 0
 
