@@ -9,8 +9,8 @@ How it runs, and why:
   other owed message the item survives a restart and is retried after a crash. A pool of
   our own would lose the work with the process and need its own ordering.
 - **A second message, not ``chat.update``.** Updating needs the answer's ``ts`` (known only
-  after the post, so carried through the chain), could push the answer past Slack's 50
-  blocks, cannot touch an ephemeral ``/smtp`` answer at all, and an edit notifies nobody. A
+  after the post, so carried through the chain) and its blocks (to merge with ours),
+  cannot touch an ephemeral ``/smtp`` answer at all, and an edit notifies nobody. A
   threaded reply (or a second ephemeral response) is an independent, retryable delivery.
 - **The outbox holds what to look up, not the email.** The answer job, which already has
   the pasted text or the uploaded file's bytes in hand (never downloaded twice), reads
