@@ -65,8 +65,12 @@ def for_files(
     client: WebClient,
     shared: Iterable[Mapping[str, Any]],
     seen: list[Report],
+    raws: list[str | bytes] | None = None,
 ) -> list[Rendered]:
-    """One message per supported file: its report, a refusal, or why it could not be read."""
+    """One message per supported file: its report, a refusal, or why it could not be read.
+
+    `raws`, when given, gets each bounce's file content beside its report in `seen`.
+    """
     settings = services.settings
     candidates = [_file_info(client, f) for f in shared]
     supported = [f for f in candidates if files.is_supported(f)]
@@ -88,6 +92,8 @@ def for_files(
         report = files.read_report(info, content)
         if report.bounce:
             seen.append(report)
+            if raws is not None:
+                raws.append(content)
             out.append(render_report(report))
         elif report.notices:  # read in part: say so, and what was left out
             found = f"I found no delivery failure in what I read of {name}."

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from bot.core.model import Report
-from bot.slack import answers, delivery
+from bot.slack import answers, delivery, dns_followup
 from bot.slack.dispatcher import FollowUp, Handler, Outcome
 from bot.slack.render import Rendered, render_no_smtp, render_notice, render_report, render_usage
 from bot.slack.sanitize import strip_everywhere, strip_invisible
@@ -27,12 +27,20 @@ log = logging.getLogger("smtpbot.slack")
 _USER_ID = re.compile(r"[UW][A-Z0-9]+")
 
 
-def _chain(kind: str, parts: list[dict[str, Any]], **fixed: Any) -> list[FollowUp]:
-    """The first delivery of `parts` (the rest ride along in its payload)."""
+def _chain(
+    kind: str, parts: list[dict[str, Any]], then: list[FollowUp] | None = None, **fixed: Any
+) -> list[FollowUp]:
+    """The first delivery of `parts` (the rest ride along in its payload).
+
+    `then` is recorded once Slack accepted the last part (the DNS follow-up comes after).
+    """
     if not parts:
         return []
     cleaned = [strip_everywhere(part) for part in parts]
-    return [FollowUp(kind, {**fixed, "part": cleaned[0], "rest": cleaned[1:]})]
+    payload = {**fixed, "part": cleaned[0], "rest": cleaned[1:]}
+    if then:
+        payload["then"] = [{"kind": f.kind, "payload": dict(f.payload)} for f in then]
+    return [FollowUp(kind, payload)]
 
 
 def _counted(services: Services, seen: list[Report], team_id: str | None) -> Any:
@@ -60,26 +68,29 @@ def message_job(services: Services, item: OutboxItem) -> Outcome:
     """A message in a channel or DM: answer in its thread (bounce, or usage when asked)."""
     p = item.payload
     seen: list[Report] = []
+    raws: list[str | bytes] = []  # what each report in `seen` was read from (DNS reads it)
     messages: list[Rendered] = []
     if p.get("files"):
-        messages = answers.for_files(services, services.client, p["files"], seen)
+        messages = answers.for_files(services, services.client, p["files"], seen, raws=raws)
     text = str(p.get("text") or "")
     mentioned = bool(p.get("mentioned"))
     if not messages and text:
         if mentioned and answers.is_help(text):
             messages = [render_usage()]
         else:
-            found = answers.for_text(
-                services, answers.strip_mentions(text), seen, strict=not mentioned
-            )
+            pasted = answers.strip_mentions(text)
+            found = answers.for_text(services, pasted, seen, strict=not mentioned)
             messages = [found] if found else []
+            raws = [pasted] * len(seen)
     if not messages and mentioned:
         messages = [render_no_smtp()]  # a person who asks the bot gets a word back
     channel, thread_ts = str(p["channel"]), str(p.get("thread_ts") or p["ts"])
     if messages:
         log.info("answering in thread (channel %s, %d message(s))", channel, len(messages))
+    # DNS hook: live findings follow the answer in its thread (bot/slack/dns_followup.py).
+    dns = dns_followup.for_thread(services.settings.dns, seen, raws, channel, thread_ts)
     return Outcome(
-        follow_ups=_chain("api", _thread_parts(channel, thread_ts, messages),
+        follow_ups=_chain("api", _thread_parts(channel, thread_ts, messages), then=dns,
                           method="chat.postMessage"),
         after=_counted(services, seen, p.get("team_id")),
     )
@@ -106,8 +117,13 @@ def command_job(services: Services, item: OutboxItem) -> Outcome:
         message = render_usage()
     else:
         message = answers.for_text(services, text, seen, share=True) or render_no_smtp()
+    # DNS hook: findings for the pasted bounce, or for `/smtp CODE DOMAIN [IP]`'s domain.
+    dns = dns_followup.for_response(
+        services.settings.dns, [(r, text) for r in seen], p["response_url"], p.get("lookup")
+    )
     return Outcome(
-        follow_ups=_chain("respond", _responses([message], "ephemeral"), url=p["response_url"]),
+        follow_ups=_chain("respond", _responses([message], "ephemeral"), then=dns,
+                          url=p["response_url"]),
         after=_counted(services, seen, p.get("team_id")),
     )
 
@@ -168,9 +184,13 @@ def _next_part(item: OutboxItem, sent: delivery.Sent, **fixed: Any) -> Outcome:
     if sent.transient:
         return Outcome.retry(sent.error, sent.retry_after, item.attempts)
     rest = list(item.payload.get("rest") or [])
-    if not sent.ok or not rest:
+    then = list(item.payload.get("then") or [])
+    if not sent.ok:
         return Outcome()
-    return Outcome([FollowUp(item.kind, {**fixed, "part": rest[0], "rest": rest[1:]})])
+    if not rest:
+        return Outcome([FollowUp(str(t["kind"]), t["payload"]) for t in then])
+    carried = {"then": then} if then else {}
+    return Outcome([FollowUp(item.kind, {**fixed, "part": rest[0], "rest": rest[1:], **carried})])
 
 
 def api_job(services: Services, item: OutboxItem) -> Outcome:
@@ -194,4 +214,8 @@ def handlers(services: Services) -> Mapping[str, Handler]:
         "api": api_job,
         "respond": respond_job,
     }
-    return {kind: functools.partial(job, services) for kind, job in jobs.items()}
+    handlers: dict[str, Handler] = {
+        kind: functools.partial(job, services) for kind, job in jobs.items()
+    }
+    handlers[dns_followup.KIND] = functools.partial(dns_followup.dns_job, services.settings.dns)
+    return handlers

@@ -9,10 +9,11 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
 from bot.core.limits import MAX_UPLOAD_BYTES
+from bot.dns import DnsSettings, DnsSettingsError
 from bot.state.url import DEFAULT_URL, DatabaseURLError, parse
 
 README_HINT = "see README.md, section 'Slack setup'"
@@ -50,6 +51,8 @@ class Settings:
     drain_seconds: float = DEFAULT_DRAIN_SECONDS
     log_json: bool = False
     max_file_bytes: int = MAX_FILE_BYTES
+    #: Live DNS checks after an answer (`bot.slack.dns_followup`); on, system resolver.
+    dns: DnsSettings = field(default_factory=DnsSettings)
 
     @property
     def socket_mode(self) -> bool:
@@ -184,6 +187,14 @@ def _log_json(env: Mapping[str, str]) -> bool:
     return raw == "json"
 
 
+def _dns(env: Mapping[str, str]) -> DnsSettings:
+    try:
+        return DnsSettings.from_env(env)
+    except DnsSettingsError as error:  # its message starts with the variable's name
+        variable, _, problem = str(error).partition(" ")
+        raise SettingsError(variable, f"is malformed: {problem}") from None
+
+
 def load_settings(env: Mapping[str, str]) -> Settings:
     """Read and check every setting; raise `SettingsError` on the first problem."""
     bot_token = _bot_token(env)
@@ -199,4 +210,5 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         log_level=_log_level(env),
         drain_seconds=_drain_seconds(env),
         log_json=_log_json(env),
+        dns=_dns(env),
     )

@@ -43,6 +43,8 @@ def base_env(fake: FakeSlack, tmp_path: Path) -> dict[str, str]:
         "SLACK_API_URL": fake.api_url,
         "SMTPBOT_DB": str(tmp_path / "stats.sqlite3"),
         "LOG_LEVEL": "INFO",
+        # No live DNS unless a test points the app at its own DNS server (test_dns_followup).
+        "SMTPBOT_DNS": "off",
     }
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext
 
+from bot.slack.listeners.commands.arguments import parse_lookup
 from bot.slack.services import services_of
 
 SMTP_COMMAND = "/smtp"
@@ -15,11 +16,13 @@ def smtp_command_callback(ack: Ack, command: dict[str, Any], context: BoltContex
     # Ack first: Slack gives up after 3 seconds; the answer goes through response_url.
     ack()
     services = services_of(context)
-    services.submit(
-        "command",
-        {
-            "text": str(command.get("text") or ""),
-            "response_url": str(command.get("response_url") or ""),
-            "team_id": context.team_id,
-        },
-    )
+    text = str(command.get("text") or "")
+    payload: dict[str, Any] = {
+        "text": text,
+        "response_url": str(command.get("response_url") or ""),
+        "team_id": context.team_id,
+    }
+    lookup = parse_lookup(text)  # `/smtp 5.7.26 example.org [IP]`: the code, then DNS for these
+    if lookup is not None:
+        payload.update(text=lookup.code, lookup={"domain": lookup.domain, "ip": lookup.ip})
+    services.submit("command", payload)
