@@ -10,10 +10,12 @@ from __future__ import annotations
 import html
 import http.client
 import logging
+import os
 import re
 import subprocess
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +24,7 @@ from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 import sqlalchemy as sa
+import yaml
 from cryptography.fernet import Fernet
 from fake_slack import FakeSlack
 from fake_slack import payloads as p
@@ -30,7 +33,10 @@ from slack_helpers import BOUNCE, MULTI_BOUNCE_EML, RunningApp
 from bot.slack.app import create_app, services_for
 from bot.slack.oauth import BOT_SCOPES, EncryptedInstallationStore, TokenKeyError
 from bot.slack.settings import SettingsError, load_settings
+from tests.state.conftest import LOCAL_URL, _reachable
+from tests.state.pg_helpers import fresh_schema_url
 
+ROOT = Path(__file__).resolve().parents[2]
 KEY = Fernet.generate_key().decode()
 TEAMS = ("T0ALPHA", "T0BRAVO")
 
@@ -90,6 +96,14 @@ def _posted_by(fake: FakeSlack, token: str) -> list[Any]:
     return [c for c in fake.calls("chat.postMessage") if c.ok and c.token == token]
 
 
+def _eventually(check: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Revocation listeners run after the ack, like every listener: wait for their effect."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.05)
+
+
 def _rows(app: RunningApp, table: str) -> list[dict[str, Any]]:
     engine = services_for(app.app).state.engine
     assert engine is not None
@@ -97,11 +111,25 @@ def _rows(app: RunningApp, table: str) -> list[dict[str, Any]]:
         return [dict(r) for r in connection.execute(sa.text(f"SELECT * FROM {table}")).mappings()]
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """SQLite, and the PostgreSQL server at 127.0.0.1:5432 (a schema of its own per test)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'oauth.sqlite3'}"
+        return
+    if not _reachable(LOCAL_URL):
+        if os.environ.get("CI") == "true":
+            pytest.fail("no PostgreSQL at 127.0.0.1:5432")
+        pytest.skip("no PostgreSQL at 127.0.0.1:5432 (tests/state also tries pgserver)")
+    yield from fresh_schema_url(LOCAL_URL)
+
+
 @pytest.fixture
-def oauth_env(fake: FakeSlack) -> dict[str, str]:
+def oauth_env(fake: FakeSlack, database_url: str) -> dict[str, str]:
     for team in TEAMS:
         fake.add_workspace(team)
     return {
+        "SMTPBOT_DATABASE_URL": database_url,
         "SLACK_BOT_TOKEN": "",
         "SLACK_CLIENT_ID": fake.client_id,
         "SLACK_CLIENT_SECRET": fake.client_secret,
@@ -110,7 +138,8 @@ def oauth_env(fake: FakeSlack) -> dict[str, str]:
 
 
 @pytest.fixture
-def oauth_app(start_app: Callable[..., RunningApp], oauth_env: dict[str, str]) -> RunningApp:
+def oauth_app(oauth_env: dict[str, str], start_app: Callable[..., RunningApp]) -> RunningApp:
+    # oauth_env first: its database outlives the app, which releases its leases at teardown.
     return start_app(**oauth_env)
 
 
@@ -185,7 +214,7 @@ def test_tokens_at_rest_are_encrypted_and_read_back(oauth_app: RunningApp) -> No
 
 
 def test_without_a_key_tokens_are_stored_as_given(
-    start_app: Callable[..., RunningApp], oauth_env: dict[str, str]
+    oauth_env: dict[str, str], start_app: Callable[..., RunningApp]
 ) -> None:
     app = start_app(**{**oauth_env, "SMTPBOT_ENCRYPTION_KEY": ""})
     _install(app, TEAMS[0])
@@ -236,7 +265,9 @@ def test_uninstall_removes_one_workspace_and_the_other_still_works(
     _event(oauth_app, alpha.team_id, {"type": "app_uninstalled", "event_ts": p.next_ts()})
     fake.revoke(alpha.team_id)
     for table in ("slack_bots", "slack_installations"):
-        assert {row["team_id"] for row in _rows(oauth_app, table)} == {bravo.team_id}
+        _eventually(
+            lambda table=table: {r["team_id"] for r in _rows(oauth_app, table)} == {bravo.team_id}
+        )
 
     _event(oauth_app, alpha.team_id, p.message(BOUNCE, channel="C0ALPHA"))
     _event(oauth_app, bravo.team_id, p.message(BOUNCE, channel="C0BRAVO"))
@@ -264,7 +295,7 @@ def test_tokens_revoked_deletes_the_bot_token(oauth_app: RunningApp) -> None:
     _install(oauth_app, alpha.team_id)
     revoked = {"type": "tokens_revoked", "tokens": {"bot": [alpha.bot_user_id]}}
     _event(oauth_app, alpha.team_id, revoked)
-    assert _rows(oauth_app, "slack_bots") == []
+    _eventually(lambda: _rows(oauth_app, "slack_bots") == [])
     assert [row["bot_token"] for row in _rows(oauth_app, "slack_installations")] == [None]
 
 
@@ -345,3 +376,9 @@ def test_distribution_settings() -> None:
          "SLACK_APP_TOKEN": "xapp-1-A1-2-x"}
     )
     assert single.oauth is None and single.socket_mode
+
+
+def test_the_install_link_asks_for_the_manifests_scopes() -> None:
+    manifest = yaml.safe_load((ROOT / "manifest.yml").read_text(encoding="utf-8"))
+    assert set(BOT_SCOPES) == set(manifest["oauth_config"]["scopes"]["bot"])
+    assert "/slack/oauth_redirect" in (ROOT / "manifest.yml").read_text(encoding="utf-8")
