@@ -32,7 +32,7 @@ from bot.slack.settings import OAuthConfig
 
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
-#: The bot scopes manifest.yml declares (tests/slack/test_manifest.py keeps them equal).
+#: The bot scopes manifest.yml declares (tests/slack/test_oauth.py keeps them equal).
 BOT_SCOPES = (
     "app_mentions:read",
     "channels:history",
