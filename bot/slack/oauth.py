@@ -178,16 +178,24 @@ class EncryptedInstallationStore(SQLAlchemyInstallationStore):
         slack_sdk deletes only the bot rows, and Bolt reads installation rows first, so a
         revoked token would otherwise still be found there.
         """
-        super().delete_bot(enterprise_id=enterprise_id, team_id=team_id)
-        c = self.installations.c
-        with self.engine.begin() as connection:
+        b, i = self.bots.c, self.installations.c
+        with self.engine.begin() as connection:  # one transaction: no reader sees half of it
+            connection.execute(
+                delete(self.bots).where(
+                    and_(
+                        b.client_id == self.client_id,
+                        b.enterprise_id == enterprise_id,
+                        b.team_id == team_id,
+                    )
+                )
+            )
             connection.execute(
                 update(self.installations)
                 .where(
                     and_(
-                        c.client_id == self.client_id,
-                        c.enterprise_id == enterprise_id,
-                        c.team_id == team_id,
+                        i.client_id == self.client_id,
+                        i.enterprise_id == enterprise_id,
+                        i.team_id == team_id,
                     )
                 )
                 .values(bot_token=None, bot_refresh_token=None, bot_token_expires_at=None)
