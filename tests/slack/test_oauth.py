@@ -29,9 +29,16 @@ from cryptography.fernet import Fernet
 from fake_slack import FakeSlack
 from fake_slack import payloads as p
 from slack_helpers import BOUNCE, MULTI_BOUNCE_EML, RunningApp
+from slack_sdk.web import WebClient
 
 from bot.slack.app import create_app, services_for
-from bot.slack.oauth import BOT_SCOPES, EncryptedInstallationStore, TokenKeyError
+from bot.slack.oauth import (
+    BOT_SCOPES,
+    EncryptedInstallationStore,
+    NotInstalled,
+    TeamClients,
+    TokenKeyError,
+)
 from bot.slack.settings import SettingsError, load_settings
 from tests.state.conftest import LOCAL_URL, _reachable
 from tests.state.pg_helpers import fresh_schema_url
@@ -157,7 +164,7 @@ def test_install_link_is_slacks_authorize_page_with_a_state(oauth_app: RunningAp
 
 
 def test_two_workspaces_are_installed_and_each_answered_with_its_own_token(
-    oauth_app: RunningApp,
+    oauth_app: RunningApp, caplog_info: pytest.LogCaptureFixture
 ) -> None:
     fake = oauth_app.fake
     for team in TEAMS:
@@ -189,6 +196,11 @@ def test_two_workspaces_are_installed_and_each_answered_with_its_own_token(
     assert download.token == bravo.bot_token
     fake.wait_for(lambda calls: len(_posted_by(fake, bravo.bot_token)) == 2)
     assert not [c for c in fake.calls("chat.postMessage") if not c.ok]
+    logged = "\n".join(r.getMessage() for r in caplog_info.records)
+    for team in TEAMS:  # no token, no code, no secret in the log at INFO
+        assert fake.workspace(team).bot_token not in logged
+        assert f"code-{team}" not in logged
+    assert fake.client_secret not in logged and KEY not in logged
 
 
 def test_tokens_at_rest_are_encrypted_and_read_back(oauth_app: RunningApp) -> None:
@@ -382,3 +394,26 @@ def test_the_install_link_asks_for_the_manifests_scopes() -> None:
     manifest = yaml.safe_load((ROOT / "manifest.yml").read_text(encoding="utf-8"))
     assert set(BOT_SCOPES) == set(manifest["oauth_config"]["scopes"]["bot"])
     assert "/slack/oauth_redirect" in (ROOT / "manifest.yml").read_text(encoding="utf-8")
+
+
+def test_a_workspace_token_is_read_once_per_cache_period() -> None:
+    now = [0.0]
+    tokens = {"T0ALPHA": "xoxb-alpha"}
+    lookups: list[str] = []
+
+    def token_of(team_id: str) -> str | None:
+        lookups.append(team_id)
+        return tokens.get(team_id)
+
+    teams = TeamClients(token_of, lambda token: WebClient(token=token), 30.0, lambda: now[0])
+    first = teams.client_for("T0ALPHA")
+    assert first.token == "xoxb-alpha"
+    now[0] = 29.0
+    assert teams.client_for("T0ALPHA") is first and lookups == ["T0ALPHA"]
+    now[0] = 31.0  # read again after the period: an uninstall is seen here
+    del tokens["T0ALPHA"]
+    with pytest.raises(NotInstalled):
+        teams.client_for("T0ALPHA")
+    with pytest.raises(NotInstalled):
+        teams.client_for(None)
+    assert lookups == ["T0ALPHA", "T0ALPHA"]
