@@ -203,6 +203,21 @@ def test_two_workspaces_are_installed_and_each_answered_with_its_own_token(
     assert fake.client_secret not in logged and KEY not in logged
 
 
+def test_home_tab_and_shortcut_answer_with_the_workspaces_token(oauth_app: RunningApp) -> None:
+    fake = oauth_app.fake
+    bravo = fake.workspace(TEAMS[1])
+    _install(oauth_app, bravo.team_id)
+    _event(oauth_app, bravo.team_id, p.app_home_opened())
+    (published,) = fake.wait_calls("views.publish")
+    assert published.token == bravo.bot_token
+    shortcut = p.message_shortcut(
+        "explain_bounce", p.message(BOUNCE), None, team=bravo.team_id
+    )
+    assert oauth_app.sender.post(*p.interactive(shortcut)).status == 200
+    (ephemeral,) = fake.wait_calls("chat.postEphemeral")
+    assert ephemeral.token == bravo.bot_token
+
+
 def test_tokens_at_rest_are_encrypted_and_read_back(oauth_app: RunningApp) -> None:
     for team in TEAMS:
         _install(oauth_app, team)
