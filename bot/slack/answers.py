@@ -79,7 +79,7 @@ def for_files(
         name = files.name_of(info)
         try:
             content = files.download(
-                info, settings.bot_token, settings.max_file_bytes, settings.api_url
+                info, client.token or "", settings.max_file_bytes, settings.api_url
             )
         except files.FileTooLarge as error:
             log.info("file refused: %d bytes over the %d byte limit", error.size, error.limit)

@@ -1,11 +1,15 @@
 """Building and starting the Slack app: Socket Mode with SLACK_APP_TOKEN, else HTTP.
 
 HTTP mode is served by waitress (a production WSGI server) through Bolt's WSGI
-adapter; events, commands and interactivity all POST to ``/slack/events``.
+adapter; events, commands and interactivity all POST to ``/slack/events``. In
+distribution mode (SLACK_CLIENT_ID and SLACK_CLIENT_SECRET, no SLACK_BOT_TOKEN) the same
+server also runs Bolt's install flow (``/slack/install``, ``/slack/oauth_redirect``) and
+every workspace is answered with its own token (`bot.slack.oauth`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -13,7 +17,7 @@ import sys
 import threading
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import FrameType
 from typing import Any
 
@@ -37,6 +41,7 @@ from bot.slack.dispatcher import Dispatcher
 from bot.slack.http_front import EVENTS_PATH, MAX_REQUEST_BYTES, HttpFront
 from bot.slack.listeners import register_listeners
 from bot.slack.logs import ContextExecutor, bind, configure_logging
+from bot.slack.oauth import INSTALL_PATH, TeamClients, TokenKeyError, oauth_settings, open_stores
 from bot.slack.services import Services
 from bot.slack.settings import README_HINT, Settings, SettingsError, load_settings
 from bot.state import State, StateUnavailable
@@ -69,10 +74,13 @@ def build_client(settings: Settings) -> WebClient:
     )
 
 
-def build_worker_client(settings: Settings) -> WebClient:
-    """The answers' client: a short timeout and no 429 sleeps; the outbox retries instead."""
+def build_worker_client(settings: Settings, token: str | None = None) -> WebClient:
+    """The answers' client: a short timeout and no 429 sleeps; the outbox retries instead.
+
+    With `token`, a workspace's client in distribution mode; else the one bot token's.
+    """
     return WebClient(
-        token=settings.bot_token,
+        token=token or settings.bot_token,
         base_url=settings.api_url,
         timeout=CALL_TIMEOUT_SECONDS,
         retry_handlers=[],
@@ -102,6 +110,9 @@ def _bind_log_context(context: BoltContext, next: Callable[[], BoltResponse]) ->
 
 def _log_listener_error(error: Exception) -> None:
     """Listener failures by type only: an exception message may quote what it read."""
+    if isinstance(error, TokenKeyError):  # our own sentence, naming the setting to fix
+        log.error("listener failed: %s", error)
+        return
     log.error("listener failed: %s", type(error).__name__)
     log.debug("listener failure details", exc_info=error)
 
@@ -120,27 +131,71 @@ _BOLT_LOG.addFilter(_DropTokenSkippedWarning())
 _SERVICES: weakref.WeakKeyDictionary[App, Services] = weakref.WeakKeyDictionary()
 
 
+#: Variables Bolt reads by itself; in single-workspace mode it must not see them.
+_BOLT_OAUTH_VARIABLES = ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
+_ENVIRONMENT_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _hidden_from_bolt(names: tuple[str, ...]) -> Iterator[None]:
+    """Hide `names` from the environment while Bolt builds an app.
+
+    With SLACK_CLIENT_ID and SLACK_CLIENT_SECRET in the environment, Bolt turns a
+    single-token app into an OAuth app with a file installation store and drops the token.
+    """
+    with _ENVIRONMENT_LOCK:
+        saved = {name: os.environ.pop(name) for name in names if name in os.environ}
+        try:
+            yield
+        finally:
+            os.environ.update(saved)
+
+
 def create_app(settings: Settings, state: State | None = None) -> App:
     """The Bolt app with every listener registered and its workers started.
 
-    Calls auth.test once (token check). Opens the database unless `state` is given
-    (raises `StateUnavailable`). Stop the workers with `stop_app`.
+    Single workspace: calls auth.test once (token check). Distribution: opens the
+    installation and OAuth state tables in the same database (raises `TokenKeyError` when
+    the stored tokens cannot be read with SMTPBOT_ENCRYPTION_KEY). Opens the database unless
+    `state` is given (raises `StateUnavailable`). Stop the workers with `stop_app`.
     """
     state = state or State.open(settings.database_url)
-    app = App(
-        client=build_client(settings),
-        signing_secret=settings.signing_secret or "",
-        request_verification_enabled=not settings.socket_mode,
+    common: dict[str, Any] = {
+        "client": build_client(settings),
+        "signing_secret": settings.signing_secret or "",
+        "request_verification_enabled": not settings.socket_mode,
         # Listeners run after the ack has gone back to Slack.
-        process_before_response=False,
-        logger=_BOLT_LOG,
-        listener_executor=ContextExecutor(LISTENER_THREADS, "smtpbot-listener"),
-    )
+        "process_before_response": False,
+        "logger": _BOLT_LOG,
+        "listener_executor": ContextExecutor(LISTENER_THREADS, "smtpbot-listener"),
+    }
+    teams: TeamClients | None = None
+    if settings.oauth is not None:
+        if state.engine is None:
+            raise RuntimeError("distribution mode needs the SQL state backend")
+        installations, states = open_stores(settings.oauth, state.engine)
+        app = App(
+            **common,
+            oauth_settings=oauth_settings(
+                settings.oauth, installations, states, settings.api_url
+            ),
+        )
+        # app_uninstalled and tokens_revoked delete that workspace's tokens.
+        app.enable_token_revocation_listeners()
+        teams = TeamClients(
+            installations.bot_token_for_team,
+            lambda token: build_worker_client(settings, token),
+        )
+    else:
+        with _hidden_from_bolt(_BOLT_OAUTH_VARIABLES):
+            app = App(**common)
     app.use(_bind_log_context)
     if settings.signing_secret and not settings.socket_mode:
         _quiet_request_verification(app, settings.signing_secret)
     app.error(_log_listener_error)
-    services = Services(settings=settings, state=state, client=build_worker_client(settings))
+    services = Services(
+        settings=settings, state=state, client=build_worker_client(settings), teams=teams
+    )
     services.dispatcher = Dispatcher(state, jobs.handlers(services)).start()
     register_listeners(app, services)
     _SERVICES[app] = services
@@ -177,14 +232,14 @@ def socket_mode_handler(app: App, settings: Settings) -> SocketModeHandler:
 def http_front(app: App, settings: Settings) -> HttpFront:
     """The WSGI app HTTP mode serves: Bolt behind the size and signature checks."""
     state = services_for(app).state
-    return HttpFront(
-        wsgi_app(app),
-        settings.signing_secret or "",
-        readiness={
-            "slack": TokenCheck(app.client),
-            "database": lambda: "unreachable (answering from memory)" if state.degraded else None,
-        },
-    )
+    readiness: dict[str, Callable[[], str | None]] = {
+        "database": lambda: "unreachable (answering from memory)" if state.degraded else None,
+    }
+    if settings.oauth is None:
+        # In distribution mode there is no one token to check, and one workspace's
+        # uninstall must not take the replica out of service.
+        readiness = {"slack": TokenCheck(app.client), **readiness}
+    return HttpFront(wsgi_app(app), settings.signing_secret or "", readiness=readiness)
 
 
 class TokenCheck:
@@ -239,6 +294,8 @@ def create_server(front: HttpFront, host: str, port: int) -> Any:
 
 def serve_http(app: App, settings: Settings) -> None:
     log.info("HTTP mode (waitress): listening on port %d at %s", settings.port, EVENTS_PATH)
+    if settings.oauth is not None:
+        log.info("installing in several workspaces: the install link is %s", INSTALL_PATH)
     create_server(http_front(app, settings), HTTP_HOST, settings.port).run()
 
 
@@ -273,6 +330,9 @@ def main() -> int:
         return _fail(f"{error} ({README_HINT})")
     try:
         app = create_app(settings, state)
+    except TokenKeyError as error:
+        state.close()
+        return _fail(f"{error} ({README_HINT})")
     except BoltError:
         state.close()
         return _fail(f"SLACK_BOT_TOKEN was refused by Slack at {settings.api_url} ({README_HINT})")

@@ -70,6 +70,7 @@ def for_thread(
     raws: Sequence[str | bytes],
     channel: str,
     thread_ts: str,
+    team_id: str | None = None,
 ) -> list[FollowUp]:
     """DNS jobs for the bounce reports of a channel message; `raws[i]` is what `reports[i]`
     was read from (without it, only what the report itself names is looked up)."""
@@ -77,7 +78,7 @@ def for_thread(
         list(zip(reports, raws, strict=True)) if len(raws) == len(reports)
         else [(report, None) for report in reports]
     )
-    deliver = {"kind": "api", "channel": channel, "thread_ts": thread_ts}
+    deliver = {"kind": "api", "channel": channel, "thread_ts": thread_ts, "team_id": team_id}
     return _jobs(settings, found, deliver)
 
 
@@ -224,7 +225,13 @@ def delivery(diagnosis: Diagnosis, deliver: Mapping[str, Any], label: str | None
         "blocks": blocks, "unfurl_links": False, "unfurl_media": False,
     }
     return FollowUp(
-        "api", {"method": "chat.postMessage", "part": strip_everywhere(part), "rest": []}
+        "api",
+        {
+            "method": "chat.postMessage",
+            "part": strip_everywhere(part),
+            "rest": [],
+            "team_id": deliver.get("team_id"),  # which workspace's token posts it
+        },
     )
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from bot.core.model import Report
 from bot.slack import answers, delivery, dns_followup
 from bot.slack.dispatcher import FollowUp, Handler, Outcome
+from bot.slack.oauth import NotInstalled
 from bot.slack.render import Rendered, render_no_smtp, render_notice, render_report, render_usage
 from bot.slack.sanitize import strip_everywhere, strip_invisible
 from bot.slack.services import Services
@@ -71,7 +72,8 @@ def message_job(services: Services, item: OutboxItem) -> Outcome:
     raws: list[str | bytes] = []  # what each report in `seen` was read from (DNS reads it)
     messages: list[Rendered] = []
     if p.get("files"):
-        messages = answers.for_files(services, services.client, p["files"], seen, raws=raws)
+        client = services.client_for(p.get("team_id"))
+        messages = answers.for_files(services, client, p["files"], seen, raws=raws)
     text = str(p.get("text") or "")
     mentioned = bool(p.get("mentioned"))
     if not messages and text:
@@ -88,10 +90,12 @@ def message_job(services: Services, item: OutboxItem) -> Outcome:
     if messages:
         log.info("answering in thread (channel %s, %d message(s))", channel, len(messages))
     # DNS hook: live findings follow the answer in its thread (bot/slack/dns_followup.py).
-    dns = dns_followup.for_thread(services.settings.dns, seen, raws, channel, thread_ts)
+    dns = dns_followup.for_thread(
+        services.settings.dns, seen, raws, channel, thread_ts, p.get("team_id")
+    )
     return Outcome(
         follow_ups=_chain("api", _thread_parts(channel, thread_ts, messages), then=dns,
-                          method="chat.postMessage"),
+                          method="chat.postMessage", team_id=p.get("team_id")),
         after=_counted(services, seen, p.get("team_id")),
     )
 
@@ -134,7 +138,8 @@ def shortcut_job(services: Services, item: OutboxItem) -> Outcome:
     seen: list[Report] = []
     found: list[Rendered] = []
     if p.get("files"):
-        found = answers.for_files(services, services.client, p["files"], seen)
+        client = services.client_for(p.get("team_id"))
+        found = answers.for_files(services, client, p["files"], seen)
     text = str(p.get("text") or "")
     if not found and text:
         answer = answers.for_text(services, text, seen)
@@ -153,7 +158,10 @@ def shortcut_job(services: Services, item: OutboxItem) -> Outcome:
             if p.get("thread_ts"):
                 part["thread_ts"] = p["thread_ts"]
             parts.append(part)
-        return Outcome(_chain("api", parts, method="chat.postEphemeral"), after=after)
+        return Outcome(
+            _chain("api", parts, method="chat.postEphemeral", team_id=p.get("team_id")),
+            after=after,
+        )
     return Outcome(after=after)
 
 
@@ -176,7 +184,9 @@ def share_job(services: Services, item: OutboxItem) -> Outcome:
         return Outcome(_chain("respond", parts, url=p["response_url"]))
     if p.get("channel"):
         part = {"channel": p["channel"], "text": message.text, "blocks": message.blocks}
-        return Outcome(_chain("api", [part], method="chat.postMessage"))
+        return Outcome(
+            _chain("api", [part], method="chat.postMessage", team_id=p.get("team_id"))
+        )
     return Outcome()
 
 
@@ -195,8 +205,9 @@ def _next_part(item: OutboxItem, sent: delivery.Sent, **fixed: Any) -> Outcome:
 
 def api_job(services: Services, item: OutboxItem) -> Outcome:
     method = str(item.payload["method"])
-    sent = delivery.call_api(services.client, method, item.payload["part"])
-    return _next_part(item, sent, method=method)
+    team_id = item.payload.get("team_id")
+    sent = delivery.call_api(services.client_for(team_id), method, item.payload["part"])
+    return _next_part(item, sent, method=method, team_id=team_id)
 
 
 def respond_job(services: Services, item: OutboxItem) -> Outcome:
@@ -215,7 +226,18 @@ def handlers(services: Services) -> Mapping[str, Handler]:
         "respond": respond_job,
     }
     handlers: dict[str, Handler] = {
-        kind: functools.partial(job, services) for kind, job in jobs.items()
+        kind: functools.partial(_installed, job, services) for kind, job in jobs.items()
     }
     handlers[dns_followup.KIND] = functools.partial(dns_followup.dns_job, services.settings.dns)
     return handlers
+
+
+def _installed(
+    job: Callable[[Services, OutboxItem], Outcome], services: Services, item: OutboxItem
+) -> Outcome:
+    """Run `job`; work for a workspace that has since uninstalled the app is dropped."""
+    try:
+        return job(services, item)
+    except NotInstalled as gone:
+        log.warning("%s dropped: workspace %s is not installed", item.kind, gone.team_id)
+        return Outcome()

@@ -1,4 +1,4 @@
-"""What every listener and job shares: settings, the state, the dispatcher, the worker client.
+"""What every listener and job shares: settings, the state, the dispatcher, the worker clients.
 
 `bot.slack.listeners` puts one `Services` into each request's Bolt context; listeners
 take it back out with `services_of(context)`.
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from slack_sdk.web import WebClient
 
     from bot.slack.dispatcher import Dispatcher
+    from bot.slack.oauth import TeamClients
 
 CONTEXT_KEY = "smtpbot"
 #: A button value holds at most 2000 characters.
@@ -32,8 +33,20 @@ class Services:
     settings: Settings
     state: State
     #: The Web API client of the workers: no retry handler sleeps in it (the outbox retries).
+    #: It holds the one workspace's token; in distribution mode it holds none.
     client: WebClient
     dispatcher: Dispatcher | None = field(default=None)
+    #: Distribution (OAuth) mode: each installed workspace's client.
+    teams: TeamClients | None = field(default=None)
+
+    def client_for(self, team_id: str | None) -> WebClient:
+        """The client that answers in workspace `team_id` (with that workspace's token).
+
+        Raises `bot.slack.oauth.NotInstalled` when the workspace has no token any more.
+        """
+        if self.teams is None:
+            return self.client
+        return self.teams.client_for(team_id)
 
     def explain(self, text: str, *, strict: bool = False) -> Report:
         return explain(text, strict=strict)

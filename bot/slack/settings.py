@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
+from cryptography.fernet import Fernet
+
 from bot.core.limits import MAX_UPLOAD_BYTES
 from bot.dns import DnsSettings, DnsSettingsError
 from bot.state.url import DEFAULT_URL, DatabaseURLError, parse
@@ -39,8 +41,21 @@ class SettingsError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class OAuthConfig:
+    """Distribution: Slack's OAuth install flow, one bot token per installed workspace."""
+
+    client_id: str
+    client_secret: str
+    #: A Fernet key: bot tokens are encrypted at rest with it (None: stored as Slack gave them).
+    encryption_key: str | None = None
+    #: Sent with the authorize link; None lets Slack use the app's first redirect URL.
+    redirect_uri: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
-    bot_token: str
+    #: The one workspace's bot token; None in distribution (OAuth) mode.
+    bot_token: str | None
     app_token: str | None
     signing_secret: str | None
     port: int
@@ -53,6 +68,7 @@ class Settings:
     max_file_bytes: int = MAX_FILE_BYTES
     #: Live DNS checks after an answer (`bot.slack.dns_followup`); on, system resolver.
     dns: DnsSettings = field(default_factory=DnsSettings)
+    oauth: OAuthConfig | None = None
 
     @property
     def socket_mode(self) -> bool:
@@ -76,7 +92,11 @@ def _get(env: Mapping[str, str], name: str) -> str | None:
 def _bot_token(env: Mapping[str, str]) -> str:
     token = _get(env, "SLACK_BOT_TOKEN")
     if token is None:
-        raise SettingsError("SLACK_BOT_TOKEN", "is not set: copy the Bot User OAuth Token (xoxb-…)")
+        raise SettingsError(
+            "SLACK_BOT_TOKEN",
+            "is not set: copy the Bot User OAuth Token (xoxb-…), or set SLACK_CLIENT_ID and "
+            "SLACK_CLIENT_SECRET to install in several workspaces",
+        )
     if not _BOT_TOKEN.fullmatch(token):
         raise SettingsError("SLACK_BOT_TOKEN", "is malformed: a bot token starts with 'xoxb-'")
     return token
@@ -195,10 +215,70 @@ def _dns(env: Mapping[str, str]) -> DnsSettings:
         raise SettingsError(variable, f"is malformed: {problem}") from None
 
 
+def _encryption_key(env: Mapping[str, str]) -> str | None:
+    key = _get(env, "SMTPBOT_ENCRYPTION_KEY")
+    if key is None:
+        return None
+    try:
+        Fernet(key.encode("utf-8"))
+    except ValueError:  # not 32 bytes of URL-safe base64 (binascii.Error is a ValueError)
+        raise SettingsError(
+            "SMTPBOT_ENCRYPTION_KEY",
+            "is malformed: expected a Fernet key (44 characters of URL-safe base64); make one "
+            "with python -c \"from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())\"",
+        ) from None
+    return key
+
+
+def _redirect_uri(env: Mapping[str, str]) -> str | None:
+    raw = _get(env, "SLACK_REDIRECT_URI")
+    if raw is None:
+        return None
+    parsed = urlparse(raw)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise SettingsError(
+            "SLACK_REDIRECT_URI",
+            "is malformed: expected a URL like https://smtpbot.example.com/slack/oauth_redirect",
+        )
+    return raw
+
+
+def _oauth(env: Mapping[str, str]) -> OAuthConfig | None:
+    """Distribution mode: client id and secret, and no bot token (which means one workspace)."""
+    client_id = _get(env, "SLACK_CLIENT_ID")
+    client_secret = _get(env, "SLACK_CLIENT_SECRET")
+    if _get(env, "SLACK_BOT_TOKEN") is not None or (client_id is None and client_secret is None):
+        return None
+    if client_id is None:
+        raise SettingsError("SLACK_CLIENT_ID", "is not set: SLACK_CLIENT_SECRET needs it")
+    if client_secret is None:
+        raise SettingsError("SLACK_CLIENT_SECRET", "is not set: SLACK_CLIENT_ID needs it")
+    if _get(env, "SLACK_APP_TOKEN") is not None:
+        # The installer's browser comes back to /slack/oauth_redirect over HTTPS anyway, and
+        # Slack's Marketplace takes no Socket Mode apps: distribution is served over HTTP.
+        raise SettingsError(
+            "SLACK_APP_TOKEN",
+            "cannot be used with SLACK_CLIENT_ID: installing in several workspaces runs in "
+            "HTTP mode (unset SLACK_APP_TOKEN, set SLACK_SIGNING_SECRET)",
+        )
+    if _get(env, "SLACK_SIGNING_SECRET") is None:
+        raise SettingsError(
+            "SLACK_SIGNING_SECRET", "is not set: installing in several workspaces needs it"
+        )
+    return OAuthConfig(
+        client_id=client_id,
+        client_secret=client_secret,
+        encryption_key=_encryption_key(env),
+        redirect_uri=_redirect_uri(env),
+    )
+
+
 def load_settings(env: Mapping[str, str]) -> Settings:
     """Read and check every setting; raise `SettingsError` on the first problem."""
-    bot_token = _bot_token(env)
-    app_token = _app_token(env)
+    oauth = _oauth(env)
+    bot_token = None if oauth is not None else _bot_token(env)
+    app_token = None if oauth is not None else _app_token(env)
     return Settings(
         bot_token=bot_token,
         app_token=app_token,
@@ -211,4 +291,5 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         drain_seconds=_drain_seconds(env),
         log_json=_log_json(env),
         dns=_dns(env),
+        oauth=oauth,
     )

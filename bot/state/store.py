@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
+from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -74,6 +75,12 @@ class State:
                 f"{type(error).__name__}"
             ) from None
         return cls(backend, clock)
+
+    @property
+    def engine(self) -> Engine | None:
+        """The SQLAlchemy engine, for tables kept by libraries (Slack installations)."""
+        engine: Engine | None = getattr(self._db, "engine", None)
+        return engine
 
     # -- fallback ------------------------------------------------------------------------
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from types import TracebackType
 
 from fake_slack.socket_mode import FakeSocketModeServer
-from fake_slack.web_api import Call, FakeWebAPI, StoredFile
+from fake_slack.web_api import Call, FakeWebAPI, StoredFile, Workspace
 
-__all__ = ["Call", "FakeSlack", "FakeSocketModeServer", "StoredFile"]
+__all__ = ["Call", "FakeSlack", "FakeSocketModeServer", "StoredFile", "Workspace"]
 
 
 class FakeSlack(FakeWebAPI):

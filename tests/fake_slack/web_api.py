@@ -1,14 +1,18 @@
 """A fake Slack Web API over real HTTP on 127.0.0.1 that records every call.
 
 Besides Web API methods (``/api/<method>``) it serves response_url posts
-(``/response/<name>``) and private file downloads (``/files/<id>/<name>``, bot token
-required). Failures are scripted per method: Slack errors such as ``not_in_channel``,
-HTTP 429 with ``Retry-After`` and HTTP 5xx; and for everything at once (Web API and
-response_url): a rate-limit episode of a given length, and a hang until released.
+(``/response/<name>``) and private file downloads (``/files/<id>/<name>``, the bot token of
+the file's workspace required). Several workspaces can be known at once, each with its own
+bot token (`add_workspace`); ``oauth.v2.access`` exchanges a code registered with `grant`
+for a workspace's token, as Slack's install flow does. Failures are scripted per method:
+Slack errors such as ``not_in_channel``, HTTP 429 with ``Retry-After`` and HTTP 5xx; and
+for everything at once (Web API and response_url): a rate-limit episode of a given length,
+and a hang until released.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import math
@@ -47,6 +51,18 @@ class StoredFile:
     name: str
     content: bytes
     mimetype: str
+    team_id: str = ""
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """One installed workspace as Slack knows it: its team and the app's bot there."""
+
+    team_id: str
+    bot_token: str
+    bot_user_id: str
+    bot_id: str
+    name: str = "Fake"
 
 
 class FakeWebAPI:
@@ -63,6 +79,16 @@ class FakeWebAPI:
         self.team_id = team_id
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
+        #: The app's OAuth credentials, checked by oauth.v2.access.
+        self.client_id = "1111.2222"
+        self.client_secret = "fake-client-secret"
+        self.app_id = "A0FAKE"
+        #: Bot token → workspace; the first one is the single-workspace tests' workspace.
+        self._workspaces: dict[str, Workspace] = {
+            bot_token: Workspace(team_id, bot_token, bot_user_id, bot_id)
+        }
+        #: Install codes not yet exchanged: code → team id.
+        self._codes: dict[str, str] = {}
         self._calls: list[Call] = []
         self._cond = threading.Condition()
         self._failures: dict[str, deque[tuple[int, str, dict[str, str]]]] = defaultdict(deque)
@@ -97,6 +123,56 @@ class FakeWebAPI:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+    # -- workspaces ------------------------------------------------------------------------
+
+    def add_workspace(self, team_id: str, name: str = "Fake") -> Workspace:
+        """Another workspace the app can be installed in, with a bot token of its own."""
+        suffix = team_id.lower()
+        workspace = Workspace(
+            team_id, f"xoxb-{suffix}-bot-token", f"UBOT{team_id}", f"BBOT{team_id}", name
+        )
+        with self._cond:
+            self._workspaces[workspace.bot_token] = workspace
+        return workspace
+
+    def grant(self, code: str, team_id: str) -> None:
+        """Slack's side of an approved install: `code` (used once) yields `team_id`'s token."""
+        with self._cond:
+            self._codes[code] = team_id
+
+    def revoke(self, team_id: str) -> None:
+        """The workspace uninstalled the app: its bot token stops working."""
+        with self._cond:
+            for token, workspace in list(self._workspaces.items()):
+                if workspace.team_id == team_id:
+                    del self._workspaces[token]
+
+    def workspace(self, team_id: str) -> Workspace:
+        with self._cond:
+            return next(w for w in self._workspaces.values() if w.team_id == team_id)
+
+    def _oauth_v2_access(self, params: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
+        expected = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
+        if headers.get("authorization") != f"Basic {expected}":
+            return {"ok": False, "error": "invalid_client_id"}
+        with self._cond:
+            team_id = self._codes.pop(str(params.get("code")), None)
+        if team_id is None:
+            return {"ok": False, "error": "invalid_code"}
+        workspace = self.workspace(team_id)
+        return {
+            "ok": True,
+            "app_id": self.app_id,
+            "authed_user": {"id": "U0INSTALLER"},
+            "scope": "chat:write,commands",
+            "token_type": "bot",
+            "access_token": workspace.bot_token,
+            "bot_user_id": workspace.bot_user_id,
+            "team": {"id": workspace.team_id, "name": workspace.name},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
 
     # -- scripting -------------------------------------------------------------------------
 
@@ -155,9 +231,12 @@ class FakeWebAPI:
         content: bytes,
         mimetype: str = "message/rfc822",
         size: int | None = None,
+        team_id: str | None = None,
     ) -> dict[str, Any]:
         """Store a file and return the `files` entry Slack would put in a file_share event."""
-        self._files[file_id] = StoredFile(file_id, name, content, mimetype)
+        self._files[file_id] = StoredFile(
+            file_id, name, content, mimetype, team_id or self.team_id
+        )
         url = f"{self.url}files/{file_id}/{name}"
         filetype = "email" if name.endswith(".eml") else "text"
         return {
@@ -224,31 +303,38 @@ class FakeWebAPI:
             self._ts += 0.0001
             return f"{self._ts:.6f}"
 
-    def _api(self, method: str, params: dict[str, Any], token: str | None) -> dict[str, Any]:
+    def _api(
+        self, method: str, params: dict[str, Any], token: str | None, headers: dict[str, str]
+    ) -> dict[str, Any]:
+        if method == "oauth.v2.access":
+            return self._oauth_v2_access(params, headers)
         if method == "apps.connections.open":
             if token != self.app_token:
                 return {"ok": False, "error": "invalid_auth"}
             if self.ws_url_factory is None:
                 return {"ok": False, "error": "socket_mode_not_enabled"}
             return {"ok": True, "url": self.ws_url_factory()}
-        if token != self.bot_token:
+        with self._cond:
+            workspace = self._workspaces.get(token or "")
+        if workspace is None:
             return {"ok": False, "error": "invalid_auth"}
         if method == "auth.test":
             return {
                 "ok": True,
                 "url": "https://fake.slack.test/",
-                "team": "Fake",
+                "team": workspace.name,
                 "user": "smtpbot",
-                "team_id": self.team_id,
-                "user_id": self.bot_user_id,
-                "bot_id": self.bot_id,
+                "team_id": workspace.team_id,
+                "user_id": workspace.bot_user_id,
+                "bot_id": workspace.bot_id,
+                "is_enterprise_install": False,
             }
         if method == "chat.postMessage":
             return {
                 "ok": True,
                 "channel": params.get("channel"),
                 "ts": self._next_ts(),
-                "message": {"text": params.get("text"), "bot_id": self.bot_id},
+                "message": {"text": params.get("text"), "bot_id": workspace.bot_id},
             }
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": self._next_ts()}
@@ -256,13 +342,21 @@ class FakeWebAPI:
             return {"ok": True, "view": {"id": "V0FAKE", **(params.get("view") or {})}}
         if method == "files.info":
             stored = self._files.get(str(params.get("file")))
-            if stored is None:
+            if stored is None or stored.team_id != workspace.team_id:
                 return {"ok": False, "error": "file_not_found"}
             return {
                 "ok": True,
-                "file": self.add_file(stored.id, stored.name, stored.content, stored.mimetype),
+                "file": self.add_file(
+                    stored.id, stored.name, stored.content, stored.mimetype,
+                    team_id=stored.team_id,
+                ),
             }
         return {"ok": False, "error": "unknown_method"}
+
+    def _may_download(self, stored: StoredFile, token: str | None) -> bool:
+        with self._cond:
+            workspace = self._workspaces.get(token or "")
+        return workspace is not None and workspace.team_id == stored.team_id
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         fake = self
@@ -304,7 +398,7 @@ class FakeWebAPI:
                     call.status, call.ok = 404, False
                     fake._record(call)
                     self._send(404, b"not found", "text/plain")
-                elif call.token != fake.bot_token:
+                elif not fake._may_download(stored, call.token):
                     # What Slack does without a valid token: a redirect to its login page.
                     call.status, call.ok = 302, False
                     fake._record(call)
@@ -343,7 +437,7 @@ class FakeWebAPI:
                     body = json.dumps({"ok": False, "error": error}).encode()
                     self._send(status, body, "application/json", extra)
                     return
-                result = fake._api(method, params, call.token)
+                result = fake._api(method, params, call.token, headers)
                 call.ok = bool(result.get("ok"))
                 fake._record(call)
                 self._send(200, json.dumps(result).encode(), "application/json")

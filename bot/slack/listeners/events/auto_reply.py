@@ -79,10 +79,12 @@ def take(
     if taken is None:
         return
     if dispatcher is not None and ahead >= dispatcher.large_workers:
-        _queued_notice(services, channel, str(payload["thread_ts"]), ahead)
+        _queued_notice(services, channel, str(payload["thread_ts"]), ahead, context.team_id)
 
 
-def _queued_notice(services: Services, channel: str, thread_ts: str, ahead: int) -> None:
+def _queued_notice(
+    services: Services, channel: str, thread_ts: str, ahead: int, team_id: str | None
+) -> None:
     """Large jobs beyond the running ones wait their turn; the sender hears so at once."""
     notice = render_notice(
         f"I am reading {ahead} other large files or pastes first; "
@@ -90,5 +92,7 @@ def _queued_notice(services: Services, channel: str, thread_ts: str, ahead: int)
     )
     part = {"channel": channel, "thread_ts": thread_ts, "text": notice.text,
             "blocks": notice.blocks}
-    services.submit("api", {"method": "chat.postMessage", "part": part, "rest": []})
+    services.submit(
+        "api", {"method": "chat.postMessage", "part": part, "rest": [], "team_id": team_id}
+    )
     log.info("large job queued behind %d (channel %s)", ahead, channel)

@@ -23,6 +23,6 @@ def app_home_opened_callback(event: dict[str, Any], context: BoltContext) -> Non
     services.submit(
         "api",
         {"method": "views.publish", "part": {"user_id": str(event["user"]), "view": view},
-         "rest": []},
+         "rest": [], "team_id": context.team_id},
         deadline_seconds=HOME_DEADLINE_SECONDS,
     )
