@@ -100,7 +100,7 @@ def main() -> int:
     _table(f"{len(ue.email_cases())} held-out bounce emails (tests/data/unseen/emails)",
            mail, peer_mail,
            ["found", "reason", "delivery_class", "hardbounce", "duplicates", "phantoms"])
-    _table(f"{len(ue.line_cases())} held-out reply lines (tests/data/unseen/lines.jsonl)",
+    _table(f"{len(ue.line_cases())} held-out reply lines (tests/data/unseen/lines*.jsonl)",
            lines, peer_lines, ["reason", "delivery_class"])
     if "--misses" in sys.argv:
         for label, tally in (("smtpbot", mail), ("smtpbot", lines),

@@ -9,7 +9,7 @@ Emails: each ``NAME.eml`` has a ``NAME.toml`` sidecar listing the recipients tha
 (address, reason, class, hardbounce). Per expected recipient: found (a record names it),
 reason, class and hardbounce of that record; over all records: duplicates (a second record
 for an address already reported) and phantoms (a record for an address not expected).
-Lines: ``lines.jsonl``, one pasted reply per line with the reason (where the line makes it
+Lines: ``lines*.jsonl``, one pasted reply per line with the reason (where the line makes it
 clear) and the class an engineer reads in it.
 """
 
@@ -24,7 +24,8 @@ from typing import Any
 
 UNSEEN = Path(__file__).resolve().parents[1] / "data" / "unseen"
 EMAILS = UNSEEN / "emails"
-LINES = UNSEEN / "lines.jsonl"
+#: Reply lines, one batch per file (lines.jsonl, lines2.jsonl ...), in the order written.
+LINE_FILES = sorted(UNSEEN.glob("lines*.jsonl"))
 
 
 @dataclass
@@ -71,8 +72,11 @@ def email_cases() -> list[tuple[Path, list[dict[str, Any]]]]:
 
 def line_cases() -> list[dict[str, Any]]:
     """Every held-out reply line with its expected reason (optional) and class."""
-    with LINES.open(encoding="utf-8") as handle:
-        return [json.loads(row) for row in handle if row.strip()]
+    cases = []
+    for path in LINE_FILES:
+        with path.open(encoding="utf-8") as handle:
+            cases.extend(json.loads(row) for row in handle if row.strip())
+    return cases
 
 
 def _address(value: str | None) -> str:
