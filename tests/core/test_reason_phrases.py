@@ -34,6 +34,7 @@ CASES = [
     # Too many logins is a throttle on the client, not a failed login.
     ("454 4.7.0 Too many login attempts, try again later", "ratelimited"),
     ("550 5.2.1 Mailbox has been suspended by the provider", "suspend"),
+    ("550 User account is expired", "suspend"),
     ("553 Relaying disallowed for example.org", "norelaying"),
     # Mailbox-full and unknown-user wording of non-English reports.
     ("550 5.2.2 Casella piena", "mailboxfull"),
