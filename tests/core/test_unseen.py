@@ -51,3 +51,24 @@ def test_email_reason_and_class(emails: ue.Tally) -> None:
 def test_reply_line_reason_and_class(lines: ue.Tally) -> None:
     assert lines.share("reason") >= 90.5, lines.misses
     assert lines.share("delivery_class") >= 99.5, lines.misses
+
+
+def test_no_held_out_answer_contradicts_itself() -> None:
+    """The answer audit's contradiction rules hold on every held-out answer too."""
+    from test_answer_audit import _CONTRADICTIONS, _text
+
+    from bot.core.explain import explain
+    from bot.core.scan import scan
+
+    verdicts = [v for case in ue.line_cases() for v in explain(case["text"]).verdicts[:1]]
+    for path, _ in ue.email_cases():
+        verdicts.extend(scan(path.read_bytes()).verdicts)
+    assert len(verdicts) >= 350
+    for verdict in verdicts:
+        text = _text(verdict).lower()
+        for holds, phrases, rule in _CONTRADICTIONS:
+            if holds(verdict):
+                for phrase in phrases:
+                    assert phrase not in text, f"{rule}, yet the answer says {phrase!r}:\n{text}"
+        if verdict.delivery_class == "transient" and verdict.action == "delayed":
+            assert "still queued" in text, text
