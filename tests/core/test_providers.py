@@ -222,7 +222,7 @@ CODE_CASES = [
      "550-5.7.26 Gmail requires all senders to authenticate with either SPF or DKIM. - gsmtp",
      "550", "5.7.26", "authfailure"),
     ("google", "421-4.7.28 Gmail has detected an unusual rate of unsolicited mail originating "
-     "from your IP address. - gsmtp", "421", "4.7.28", "blocked"),
+     "from your IP address. - gsmtp", "421", "4.7.28", "ratelimited"),  # rate limited, per the page
     ("google", "550-5.7.25 The IP address sending this message does not have a PTR record "
      "setup - gsmtp", "550", "5.7.25", "requireptr"),
     ("google", "421-4.7.23 The sending IP address for this message doesn't have a PTR record, "
@@ -265,7 +265,7 @@ CODE_CASES = [
     ("outlookcom", "550 5.7.515 Access denied, sending domain EXAMPLE.COM doesn't meet the "
      "required authentication level.", "550", "5.7.515", "authfailure"),
     ("outlookcom", "421 RP-001 (BAY004-MC5F36) Unfortunately, some messages from 192.0.2.9 "
-     "weren't sent.", "421", None, "badreputation"),
+     "weren't sent.", "421", None, "ratelimited"),  # "exceeded the rate limit", per the page
     ("outlookcom", "550 SC-002 (COL004-MC6F2) Unfortunately, messages from 192.0.2.9 weren't "
      "sent.", "550", None, "policyviolation"),
     ("outlookcom", "550 DY-001 (SNT004-MC1F5) Unfortunately, messages from 192.0.2.9 weren't "
@@ -275,7 +275,7 @@ CODE_CASES = [
     ("yahoo", "421 4.7.0 [TSS04] Messages from 192.0.2.25 temporarily deferred due to "
      "unexpected volume or user complaints", "421", "4.7.0", "badreputation"),
     ("yahoo", "553 5.7.2 [TSS09] All messages from 192.0.2.25 will be permanently deferred; "
-     "Retrying will NOT succeed.", "553", "5.7.2", "rejected"),
+     "Retrying will NOT succeed.", "553", "5.7.2", "blocked"),  # all mail from the IP: a block
     ("yahoo", "553 5.7.1 [BL21] Connections will not be accepted from 192.0.2.25, because the "
      "ip is in Spamhaus's list", "553", "5.7.1", "blocked"),
     ("yahoo", "554 5.7.9 Message not accepted for policy reasons.", "554", "5.7.9",

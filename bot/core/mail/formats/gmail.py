@@ -88,7 +88,8 @@ _TEMPORARY = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE_ADDRESS = re.compile(
-    r"(?:delivered to|delivering your message to|deliver your message to)\s+(\S{3,320})",
+    r"(?:delivered to|delivering your message to|deliver your message to|your message to)"
+    r"\s+(\S{3,320})",
     re.IGNORECASE,
 )
 

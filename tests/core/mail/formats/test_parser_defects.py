@@ -87,6 +87,16 @@ CASES: dict[str, tuple[str, list[Expected]]] = {
         "a gateway's warning without a bounce-like sender or subject",
         [Expected("tomas@example.org", "transient", "421", None)],
     ),
+    # Who the failed recipient is: Gmail names it in "Your message to X has been blocked".
+    "gmail-message-blocked.eml": (
+        "Gmail's 'Message blocked' sentence names the recipient",
+        [Expected("maria@example.net", "permanent", "554", "spamdetected")],
+    ),
+    # Non-English phrasing: a Spanish report without any code still says cause and finality.
+    "es-buzon-lleno.eml": (
+        "localised 'mailbox full' and 'permanent error' are read",
+        [Expected("maria@example.es", "permanent", None, "mailboxfull")],
+    ),
 }
 
 
