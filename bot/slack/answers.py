@@ -20,6 +20,8 @@ log = logging.getLogger("smtpbot.slack")
 #: Files read from one message; more are named in a notice, not silently skipped.
 MAX_FILES_PER_MESSAGE = 5
 _MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
+#: `Report.source_format` of a code looked up without a failure report around it.
+LOOKUP = "lookup"
 _HELP = frozenset({"", "help", "-h", "--help", "?", "usage"})
 
 
@@ -108,7 +110,9 @@ def for_forwarded_email(
                 return None
             text = whole
     report = services.explain(text, strict=True)
-    if not report.bounce:
+    # A code merely named in the text ("tips for avoiding 550 errors") is a lookup, not a
+    # failure report: only an email the parsers read as one is answered.
+    if not report.bounce or report.source_format == LOOKUP:
         return None
     seen.append(report)
     if problem is not None:

@@ -148,6 +148,10 @@ class _TextOf(HTMLParser):
         elif tag in _BLOCK_TAGS:
             self.parts.append("\n")
 
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
     def handle_endtag(self, tag: str) -> None:
         if tag in ("script", "style") and self._skip:
             self._skip -= 1
@@ -163,8 +167,9 @@ def html_text(html: str) -> str:
     parser = _TextOf()
     parser.feed(html)
     parser.close()
-    lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
-    return "\n".join(line for line in lines if line)
+    # Leading spaces stay: they fold a long server reply onto its next line.
+    lines = ("".join(parser.parts).replace("\xa0", " ").splitlines())
+    return "\n".join(line.rstrip() for line in lines if line.strip())
 
 
 def downloaded_text(info: Mapping[str, Any], content: bytes) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from bot.core.model import Report
-from bot.slack import answers, delivery
+from bot.slack import answers, delivery, digest
 from bot.slack.dispatcher import FollowUp, Handler, Outcome
 from bot.slack.render import Rendered, render_no_smtp, render_notice, render_report, render_usage
 from bot.slack.sanitize import strip_everywhere, strip_invisible
@@ -194,4 +194,8 @@ def handlers(services: Services) -> Mapping[str, Handler]:
         "api": api_job,
         "respond": respond_job,
     }
-    return {kind: functools.partial(job, services) for kind, job in jobs.items()}
+    out: dict[str, Handler] = {
+        kind: functools.partial(job, services) for kind, job in jobs.items()
+    }
+    out[digest.JOB_KIND] = digest.job(services)  # the daily digest (bot.slack.digest)
+    return out

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -438,3 +438,54 @@ def render_home(counts: Sequence[tuple[str, int]], days: int = 7) -> dict[str, A
         _section(stats),
     ]
     return {"type": "home", "blocks": [b.to_dict() for b in blocks]}
+
+
+class DigestCounts(Protocol):
+    """What `render_digest` shows (`bot.slack.digest.Digest`)."""
+
+    yesterday: str
+    day_reasons: list[tuple[str, int]]
+    week_reasons: list[tuple[str, int]]
+    week_providers: list[tuple[str, int]]
+    worst_domains: list[tuple[str, int]]
+    new_reasons: list[str]
+    new_providers: list[str]
+    had_week_before: bool
+
+
+def _ranking(rows: Sequence[tuple[str, int]], top: int, code: bool = True) -> str:
+    if not rows:
+        return "none"
+    shown = [f"`{escape(k)}` {n}" if code else f"{escape(k)} {n}" for k, n in rows[:top]]
+    more = len(rows) - top
+    return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+
+
+def render_digest(digest: DigestCounts, top: int = 5) -> Rendered:
+    """The daily digest: counts by reason, provider and recipient domain; no text, no address."""
+    day_total = sum(n for _, n in digest.day_reasons)
+    week_total = sum(n for _, n in digest.week_reasons)
+    blocks: list[Block] = [_header(f":bar_chart: Bounce digest for {digest.yesterday} (UTC)")]
+    if not week_total:
+        blocks.append(_section("I explained no bounces in the last 7 days."))
+        return _finish(f"Bounce digest for {digest.yesterday}: nothing explained", blocks)
+    blocks.append(_section(
+        f"*Yesterday:* {day_total} explained — {_ranking(digest.day_reasons, top)}\n"
+        f"*Last 7 days:* {week_total} explained — {_ranking(digest.week_reasons, top)}\n"
+        f"*By provider (7 days):* {_ranking(digest.week_providers, top, code=False)}\n"
+        f"*Worst recipient domains (failed recipients, 7 days):* "
+        f"{_ranking(digest.worst_domains, top, code=False)}"
+    ))
+    if digest.had_week_before:
+        new = [f"reason `{escape(r)}`" for r in digest.new_reasons]
+        new += [f"provider {escape(p)}" for p in digest.new_providers]
+        line = ", ".join(new) if new else "no reason or provider the week before did not have"
+        blocks.append(_section(f":new: *New compared with the week before:* {line}"))
+    else:
+        blocks.append(_context("Nothing was counted the week before, so nothing is compared."))
+    blocks.append(_context(
+        "Counts of messages I explained (a message counts once per reason and provider); "
+        "domains count failed recipients. No message text or address is kept."
+    ))
+    text = f"Bounce digest for {digest.yesterday}: {day_total} yesterday, {week_total} in 7 days"
+    return _finish(text, blocks)

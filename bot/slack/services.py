@@ -19,6 +19,7 @@ from bot.state import State
 if TYPE_CHECKING:
     from slack_sdk.web import WebClient
 
+    from bot.slack.digest import DigestScheduler
     from bot.slack.dispatcher import Dispatcher
 
 CONTEXT_KEY = "smtpbot"
@@ -35,6 +36,8 @@ class Services:
     #: The Web API client of the workers: no retry handler sleeps in it (the outbox retries).
     client: WebClient
     dispatcher: Dispatcher | None = field(default=None)
+    #: Posts the daily digest when SMTPBOT_DIGEST_CHANNEL is set (`bot.slack.digest`).
+    digest: DigestScheduler | None = field(default=None)
 
     def explain(self, text: str, *, strict: bool = False) -> Report:
         return explain(text, strict=strict)

@@ -6,8 +6,10 @@ prints it as one line and exits 2.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlparse
@@ -50,6 +52,10 @@ class Settings:
     drain_seconds: float = DEFAULT_DRAIN_SECONDS
     log_json: bool = False
     max_file_bytes: int = MAX_FILE_BYTES
+    #: The daily digest (see `bot.slack.digest`): off unless a channel is named.
+    digest_channel: str | None = None
+    digest_time: dt.time = dt.time(9, 0)
+    digest_tz: str = "UTC"
 
     @property
     def socket_mode(self) -> bool:
@@ -184,6 +190,47 @@ def _log_json(env: Mapping[str, str]) -> bool:
     return raw == "json"
 
 
+_DIGEST_TIME = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
+
+
+def _digest_channel(env: Mapping[str, str]) -> str | None:
+    raw = _get(env, "SMTPBOT_DIGEST_CHANNEL")
+    if raw is None:
+        return None
+    if not _CHANNEL_ID.fullmatch(raw):
+        raise SettingsError(
+            "SMTPBOT_DIGEST_CHANNEL",
+            f"is malformed: expected a channel ID like C0123ABCD, got {raw!r}",
+        )
+    return raw
+
+
+def _digest_time(env: Mapping[str, str]) -> dt.time:
+    raw = _get(env, "SMTPBOT_DIGEST_TIME")
+    if raw is None:
+        return dt.time(9, 0)
+    match = _DIGEST_TIME.fullmatch(raw)
+    if match is None:
+        raise SettingsError(
+            "SMTPBOT_DIGEST_TIME", f"is malformed: expected HH:MM from 00:00 to 23:59, got {raw!r}"
+        )
+    return dt.time(int(match.group(1)), int(match.group(2)))
+
+
+def _digest_tz(env: Mapping[str, str]) -> str:
+    raw = _get(env, "SMTPBOT_DIGEST_TZ")
+    if raw is None:
+        return "UTC"
+    try:
+        zoneinfo.ZoneInfo(raw)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(
+            "SMTPBOT_DIGEST_TZ",
+            f"is not a time zone name this system knows (IANA, e.g. Europe/Berlin): {raw!r}",
+        ) from None
+    return raw
+
+
 def load_settings(env: Mapping[str, str]) -> Settings:
     """Read and check every setting; raise `SettingsError` on the first problem."""
     bot_token = _bot_token(env)
@@ -199,4 +246,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         log_level=_log_level(env),
         drain_seconds=_drain_seconds(env),
         log_json=_log_json(env),
+        digest_channel=_digest_channel(env),
+        digest_time=_digest_time(env),
+        digest_tz=_digest_tz(env),
     )
