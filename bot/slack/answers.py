@@ -22,6 +22,8 @@ MAX_FILES_PER_MESSAGE = 5
 _MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 #: `Report.source_format` of a code looked up without a failure report around it.
 LOOKUP = "lookup"
+#: `Report.source_format` prefix of ESP event payloads (``esp:amazon ses`` ...).
+ESP_SOURCE = "esp:"
 _HELP = frozenset({"", "help", "-h", "--help", "?", "usage"})
 
 
@@ -45,12 +47,35 @@ def for_text(
     `strict` for text nobody addressed to the bot (see `bot.core.explain.explain`).
     """
     text = strip_invisible(text)
-    report = services.explain(text, strict=strict)
+    report = Report(bounce=False)
+    if strict and _looks_like_json(text):
+        report = _esp_payload(services, text)
+    if not report.bounce:
+        report = services.explain(text, strict=strict)
     if not report.bounce:
         return None
     seen.append(report)
     share_value = services.share_value(text) if share else None
     return render_report(report, share_value=share_value)
+
+
+def _looks_like_json(text: str) -> bool:
+    head = text.lstrip()[:1]
+    return head in ("{", "[")
+
+
+def _esp_payload(services: Services, text: str) -> Report:
+    """A pasted JSON document read as an ESP event payload, or an empty report.
+
+    The strict rule (`bot.core.speak`) looks for failure reports in mail syntax; an event
+    a sending service posted (SES, SendGrid, Mailgun, Postmark ...) is one in machine
+    form, so it is answered unasked when the core reads it as such, and only then:
+    other JSON stays unanswered.
+    """
+    report = services.explain(text)
+    if report.bounce and (report.source_format or "").startswith(ESP_SOURCE):
+        return report
+    return Report(bounce=False)
 
 
 def _file_info(client: WebClient, info: Mapping[str, Any]) -> Mapping[str, Any]:
