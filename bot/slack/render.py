@@ -382,7 +382,9 @@ def render_usage() -> Rendered:
         ),
         _context(
             "Also: paste a bounce in a channel I am in and I answer in its thread; upload an "
-            "`.eml` or `.txt` bounce; or use the *Explain bounce* message shortcut."
+            "`.eml`, a log or a sending service's `.json` events; email bounces to the "
+            "channel's address; use the *Explain bounce* message shortcut; or "
+            "`/smtp digest` for the counts of the last days."
         ),
     ]
     return _finish("Usage: /smtp <SMTP reply, status code or bounce text>", blocks)
@@ -430,7 +432,8 @@ def render_home(counts: Sequence[tuple[str, int]], days: int = 7) -> dict[str, A
             "*How to use me*\n"
             "• `/smtp &lt;reply or code&gt;` answers only you, with a button to share.\n"
             "• Paste a bounce in a channel I am in (or DM me): I answer in its thread.\n"
-            "• Upload a bounce as `.eml` or `.txt`: I read it and list every recipient.\n"
+            "• Upload a bounce (`.eml`), a log or ESP events (`.json`): one answer per recipient.\n"
+            "• Email bounces to the channel's address: I answer the bounces among them.\n"
             "• On any message: ⋮ → *Explain bounce* answers only you."
         ),
         _section("*Examples*\n" + _examples()),
