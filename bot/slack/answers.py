@@ -151,8 +151,13 @@ def for_files(
     client: WebClient,
     shared: Iterable[Mapping[str, Any]],
     seen: list[Report],
+    *,
+    emails_only: bool = False,
 ) -> list[Rendered]:
-    """One message per supported file: its report, a refusal, or why it could not be read."""
+    """One message per supported file: its report, a refusal, or why it could not be read.
+
+    `emails_only` for Slackbot's shares: only forwarded emails are read, nothing else.
+    """
     settings = services.settings
     candidates = [_file_info(client, f) for f in shared]
     out: list[Rendered] = []
@@ -161,7 +166,8 @@ def for_files(
         if answer is not None:
             out.append(answer)
     supported = [
-        f for f in candidates if files.is_supported(f) and not forwarded.is_forwarded_email(f)
+        f for f in candidates
+        if not emails_only and files.is_supported(f) and not forwarded.is_forwarded_email(f)
     ]
     for info in supported[:MAX_FILES_PER_MESSAGE]:
         name = files.name_of(info)

@@ -62,7 +62,9 @@ def message_job(services: Services, item: OutboxItem) -> Outcome:
     seen: list[Report] = []
     messages: list[Rendered] = []
     if p.get("files"):
-        messages = answers.for_files(services, services.client, p["files"], seen)
+        messages = answers.for_files(
+            services, services.client, p["files"], seen, emails_only=bool(p.get("forwarded"))
+        )
     text = str(p.get("text") or "")
     mentioned = bool(p.get("mentioned"))
     if not messages and text:

@@ -187,3 +187,22 @@ def test_slacks_own_notification_mail_is_not_answered(bot: Bot) -> None:
     event = _emailed(info)
     bot.event(event)
     bot.assert_silent_on(event["ts"])
+
+
+def test_an_email_announced_by_id_only_is_looked_up_and_answered(bot: Bot) -> None:
+    bot.fake.add_email(
+        "FEMAILID", subject="Undelivered Mail Returned to Sender", sender=DAEMON,
+        plain_text=POSTFIX_TEXT,
+    )
+    event = _emailed({"id": "FEMAILID", "file_access": "check_file_info"})
+    bot.event(event)
+    assert "alice@example.org" in _answered(bot, event["ts"])
+    assert [c.params["file"] for c in bot.fake.calls("files.info")] == ["FEMAILID"]
+
+
+def test_a_slackbot_share_that_is_not_an_email_is_not_read(bot: Bot) -> None:
+    bot.fake.add_file("FSLACKBOTTXT", "bounce.txt", BOUNCE.encode(), mimetype="text/plain")
+    event = _emailed({"id": "FSLACKBOTTXT", "file_access": "check_file_info"})
+    bot.event(event)
+    bot.assert_silent_on(event["ts"])
+    assert bot.fake.calls("files.download") == []

@@ -37,8 +37,13 @@ def forwarded_email(event: Mapping[str, Any]) -> bool:
     return (
         event.get("user") == SLACKBOT
         and event.get("subtype") == "file_share"
-        and any(is_forwarded_email(f) for f in event.get("files") or [] if isinstance(f, Mapping))
+        and any(_may_be_email(f) for f in event.get("files") or [] if isinstance(f, Mapping))
     )
+
+
+def _may_be_email(info: Mapping[str, Any]) -> bool:
+    """An email file, or one whose details Slack withheld (`files.info` tells, in the job)."""
+    return is_forwarded_email(info) or info.get("file_access") == "check_file_info"
 
 
 def ignored_sender(event: Mapping[str, Any], context: BoltContext) -> bool:
@@ -80,7 +85,7 @@ def take(
     forwarded = forwarded_email(event)
     if forwarded:
         # Only the emails: Slackbot's text ("sent an email") is not the sender's words.
-        files = [f for f in files if isinstance(f, Mapping) and is_forwarded_email(f)]
+        files = [f for f in files if isinstance(f, Mapping) and _may_be_email(f)]
     payload = {
         "channel": channel,
         "ts": ts,
@@ -88,6 +93,7 @@ def take(
         "text": "" if forwarded else str(event.get("text") or ""),
         "files": files,
         "mentioned": mentioned and not forwarded,
+        "forwarded": forwarded,
         "large": bool(files) or len(str(event.get("text") or "")) > LARGE_TEXT_CHARS,
         "team_id": context.team_id,
     }
