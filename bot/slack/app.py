@@ -35,7 +35,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.web import WebClient
 
-from bot.slack import jobs, replies
+from bot.slack import digest, jobs, replies
 from bot.slack.delivery import CALL_TIMEOUT_SECONDS
 from bot.slack.dispatcher import Dispatcher
 from bot.slack.http_front import EVENTS_PATH, MAX_REQUEST_BYTES, HttpFront
@@ -197,6 +197,8 @@ def create_app(settings: Settings, state: State | None = None) -> App:
         settings=settings, state=state, client=build_worker_client(settings), teams=teams
     )
     services.dispatcher = Dispatcher(state, jobs.handlers(services)).start()
+    scheduler = digest.scheduler_for(services)
+    services.digest = scheduler.start() if scheduler is not None else None
     register_listeners(app, services)
     _SERVICES[app] = services
     return app
@@ -214,6 +216,8 @@ def stop_app(app: App, grace_seconds: float | None = None) -> int:
     services = _SERVICES.pop(app, None)
     if services is None:  # already stopped
         return 0
+    if services.digest is not None:
+        services.digest.stop()
     grace = services.settings.drain_seconds if grace_seconds is None else grace_seconds
     left = services.dispatcher.stop(grace) if services.dispatcher is not None else 0
     services.state.close()

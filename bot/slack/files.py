@@ -17,9 +17,14 @@ from bot.core.explain import explain
 from bot.core.model import Report
 from bot.core.scan import scan
 
-SUFFIXES = (".eml", ".txt")
-FILETYPES = frozenset({"email", "text", "eml"})
-MIMETYPES = frozenset({"message/rfc822", "text/plain"})
+#: Bounces (.eml), pastes saved as files (.txt), ESP webhook payloads (.json, and JSON
+#: Lines as .jsonl/.ndjson) and MTA logs (.log, PowerMTA accounting .csv).
+SUFFIXES = (".eml", ".txt", ".json", ".jsonl", ".ndjson", ".log", ".csv")
+FILETYPES = frozenset({"email", "text", "eml", "json", "csv"})
+MIMETYPES = frozenset({
+    "message/rfc822", "text/plain", "application/json", "application/x-ndjson",
+    "application/jsonl", "text/csv",
+})
 _CHUNK = 64 * 1024
 
 
@@ -39,7 +44,7 @@ def name_of(info: Mapping[str, Any]) -> str:
 
 
 def is_supported(info: Mapping[str, Any]) -> bool:
-    """An .eml or .txt upload (by name, Slack's filetype, or MIME type)."""
+    """A file we read (by name, Slack's filetype, or MIME type): see `SUFFIXES`."""
     name = name_of(info).lower()
     return (
         name.endswith(SUFFIXES)
@@ -88,9 +93,18 @@ def token_may_go_to(url: str, api_url: str) -> bool:
 
 
 def download(
-    info: Mapping[str, Any], token: str, limit: int, api_url: str, timeout: float = 30.0
+    info: Mapping[str, Any],
+    token: str,
+    limit: int,
+    api_url: str,
+    timeout: float = 30.0,
+    *,
+    html_ok: bool = False,
 ) -> bytes:
-    """The file's bytes; raises `FileTooLarge` above `limit` and `FileProblem` otherwise."""
+    """The file's bytes; raises `FileTooLarge` above `limit` and `FileProblem` otherwise.
+
+    `html_ok` for files that are HTML themselves (a forwarded email's body often is).
+    """
     size = info.get("size")
     if isinstance(size, int) and size > limit:
         raise FileTooLarge(size, limit)
@@ -115,7 +129,8 @@ def download(
     except (urllib.error.URLError, OSError) as error:
         raise FileProblem(f"download failed ({type(error).__name__})") from None
     # Without the token Slack answers with its HTML login page instead of the file.
-    if kind.startswith("text/html") and not name_of(info).lower().endswith((".html", ".htm")):
+    named_html = name_of(info).lower().endswith((".html", ".htm"))
+    if kind.startswith("text/html") and not (html_ok or named_html):
         raise FileProblem("Slack answered with a web page instead of the file (check files:read)")
     return b"".join(chunks)
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from bot.core.model import Report
-from bot.slack import answers, delivery, dns_followup
+from bot.slack import answers, delivery, digest, dns_followup
 from bot.slack.dispatcher import FollowUp, Handler, Outcome
 from bot.slack.oauth import NotInstalled
 from bot.slack.render import Rendered, render_no_smtp, render_notice, render_report, render_usage
@@ -73,7 +73,9 @@ def message_job(services: Services, item: OutboxItem) -> Outcome:
     messages: list[Rendered] = []
     if p.get("files"):
         client = services.client_for(p.get("team_id"))
-        messages = answers.for_files(services, client, p["files"], seen, raws=raws)
+        messages = answers.for_files(
+            services, client, p["files"], seen, raws=raws, emails_only=bool(p.get("forwarded"))
+        )
     text = str(p.get("text") or "")
     mentioned = bool(p.get("mentioned"))
     if not messages and text:
@@ -229,6 +231,7 @@ def handlers(services: Services) -> Mapping[str, Handler]:
         kind: functools.partial(_installed, job, services) for kind, job in jobs.items()
     }
     handlers[dns_followup.KIND] = functools.partial(dns_followup.dns_job, services.settings.dns)
+    handlers[digest.JOB_KIND] = digest.job(services)  # the daily digest (bot.slack.digest)
     return handlers
 
 

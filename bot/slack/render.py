@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -27,6 +27,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.core.classify import outcome
 from bot.core.limits import human_size
 from bot.core.model import Report, Verdict
 
@@ -45,6 +46,9 @@ MAX_RECIPIENTS_SHOWN = 10
 MAX_GROUPS = 10
 
 SHARE_ACTION_ID = "share_in_channel"
+#: Ends the fallback text of every report we post (notifications and emailed copies show
+#: it): an email carrying it is our own answer coming back (see `bot.slack.forwarded`).
+ANSWER_MARK = "— explained by smtpbot"
 
 EMOJI = {
     "permanent": ":x:",
@@ -145,10 +149,22 @@ def _field(label: str, value: str) -> MarkdownTextObject:
     return MarkdownTextObject(text=clip(f"*{label}*\n{value}", MAX_FIELD_TEXT, escaped=False))
 
 
-def _retry_words(retry: bool | None) -> str | None:
-    if retry is None:
+def _outcome_words(verdict: Verdict) -> str | None:
+    """The core's outcome line (class and retry in one), else the class alone."""
+    line = outcome(verdict)
+    if line:
+        return line[0].upper() + line[1:]
+    return CLASS_WORDS.get(verdict.delivery_class or "")
+
+
+def _suppress_words(hardbounce: bool | None) -> str | None:
+    if hardbounce is None:
         return None
-    return "Yes, it should pass later" if retry else "No, something must be fixed first"
+    return "Yes" if hardbounce else "No"
+
+
+def _category_label(verdict: Verdict) -> str:
+    return f"{verdict.reporter}'s category" if verdict.reporter else "Sender's category"
 
 
 def _fields(verdict: Verdict) -> list[MarkdownTextObject]:
@@ -156,10 +172,12 @@ def _fields(verdict: Verdict) -> list[MarkdownTextObject]:
         ("Reply code", verdict.replycode and _code(verdict.replycode, 100)),
         ("Status", verdict.status and _code(verdict.status, 100)),
         ("Reason", verdict.reason and _code(verdict.reason, 100)),
-        ("Class", CLASS_WORDS.get(verdict.delivery_class or "")),
+        ("Outcome", _outcome_words(verdict)),
         ("Recipient", verdict.recipient and clip(verdict.recipient, 500)),
         ("Provider", verdict.provider and clip(verdict.provider, 200)),
-        ("Retrying helps", _retry_words(verdict.retry)),
+        ("Reported by", verdict.reporter and clip(verdict.reporter, 200)),
+        (_category_label(verdict), verdict.esp_category and clip(verdict.esp_category, 500)),
+        ("Suppress the address", _suppress_words(verdict.hardbounce)),
     ]
     return [_field(label, value) for label, value in pairs if value][:MAX_FIELDS]
 
@@ -219,6 +237,26 @@ def _group_key(verdict: Verdict) -> tuple[str, str]:
     return (verdict.reason or "undetermined", verdict.delivery_class or "")
 
 
+def _group_facts(group: Sequence[Verdict]) -> str:
+    """Outcome, reporter, the reporter's categories and suppression for a reason group."""
+    first = group[0]
+    facts: list[str] = []
+    words = _outcome_words(first)
+    if words:
+        facts.append(escape(words))
+    if first.reporter:
+        facts.append(f"Reported by {escape(first.reporter)}")
+    categories = sorted({v.esp_category for v in group if v.esp_category})
+    if categories:
+        shown = ", ".join(f"`{escape(_one_line(c))[:120]}`" for c in categories[:3])
+        more = f" and {len(categories) - 3} more" if len(categories) > 3 else ""
+        facts.append(f"{_category_label(first)}: {shown}{more}")
+    suppress = {v.hardbounce for v in group} - {None}
+    if len(suppress) == 1:
+        facts.append(f"Suppress the address: {str(_suppress_words(suppress.pop())).lower()}")
+    return " · ".join(facts)
+
+
 def _grouped(verdicts: Sequence[Verdict]) -> list[Block]:
     groups: dict[tuple[str, str], list[Verdict]] = {}
     for verdict in verdicts:
@@ -240,6 +278,9 @@ def _grouped(verdicts: Sequence[Verdict]) -> list[Block]:
             f"{_emoji(first.delivery_class)} *{escape(_one_line(first.title))}* — "
             f"`{escape(reason)}` · {len(group)} recipient{'s' if len(group) != 1 else ''}",
         ]
+        said = _group_facts(group)
+        if said:
+            lines.append(said)
         if first.explanation.strip():
             lines.append(escape(_one_line(first.explanation)))
         steps = _steps(first.actions, limit=3)
@@ -272,9 +313,13 @@ def _share_button(value: str) -> ActionsBlock:
     )
 
 
-def _finish(text: str, blocks: list[Block]) -> Rendered:
+def _finish(text: str, blocks: list[Block], *, mark: bool = False) -> Rendered:
+    """`mark`: end the fallback text with `ANSWER_MARK` (reports; see its comment)."""
     dicts = [b.to_dict() for b in blocks[:MAX_BLOCKS]]
-    return Rendered(text=_fallback(text), blocks=dicts)
+    if not mark:
+        return Rendered(text=_fallback(text), blocks=dicts)
+    body = clip(_one_line(text), MAX_FALLBACK - len(ANSWER_MARK) - 1)
+    return Rendered(text=f"{body} {ANSWER_MARK}", blocks=dicts)
 
 
 def render_report(
@@ -299,6 +344,8 @@ def render_report(
         text = f"{len(verdicts)} recipients: {', '.join(reasons)}"
     # Room for the limits' notices, the footer and the button, always within 50 blocks.
     tail: list[Block] = []
+    if report.delivered:
+        tail.append(_context(_delivered_words(report.delivered)))
     if report.notices:
         tail.append(_notices(report.notices))
     if footer:
@@ -306,7 +353,13 @@ def render_report(
     if share_value is not None:
         tail.append(_share_button(share_value))
     blocks = blocks[: MAX_BLOCKS - len(tail)] + tail
-    return _finish(_emoji(_worst_class(verdicts)) + " " + text, blocks)
+    return _finish(_emoji(_worst_class(verdicts)) + " " + text, blocks, mark=True)
+
+
+def _delivered_words(count: int) -> str:
+    if count == 1:
+        return ":white_check_mark: 1 line was for delivered mail, not explained."
+    return f":white_check_mark: {count:,} lines were for delivered mail, not explained."
 
 
 def _notices(notices: Sequence[str]) -> ContextBlock:
@@ -329,7 +382,9 @@ def render_usage() -> Rendered:
         ),
         _context(
             "Also: paste a bounce in a channel I am in and I answer in its thread; upload an "
-            "`.eml` or `.txt` bounce; or use the *Explain bounce* message shortcut."
+            "`.eml`, a log or a sending service's `.json` events; email bounces to the "
+            "channel's address; use the *Explain bounce* message shortcut; or "
+            "`/smtp digest` for the counts of the last days."
         ),
     ]
     return _finish("Usage: /smtp <SMTP reply, status code or bounce text>", blocks)
@@ -377,7 +432,8 @@ def render_home(counts: Sequence[tuple[str, int]], days: int = 7) -> dict[str, A
             "*How to use me*\n"
             "• `/smtp &lt;reply or code&gt;` answers only you, with a button to share.\n"
             "• Paste a bounce in a channel I am in (or DM me): I answer in its thread.\n"
-            "• Upload a bounce as `.eml` or `.txt`: I read it and list every recipient.\n"
+            "• Upload a bounce (`.eml`), a log or ESP events (`.json`): one answer per recipient.\n"
+            "• Email bounces to the channel's address: I answer the bounces among them.\n"
             "• On any message: ⋮ → *Explain bounce* answers only you."
         ),
         _section("*Examples*\n" + _examples()),
@@ -385,3 +441,54 @@ def render_home(counts: Sequence[tuple[str, int]], days: int = 7) -> dict[str, A
         _section(stats),
     ]
     return {"type": "home", "blocks": [b.to_dict() for b in blocks]}
+
+
+class DigestCounts(Protocol):
+    """What `render_digest` shows (`bot.slack.digest.Digest`)."""
+
+    yesterday: str
+    day_reasons: list[tuple[str, int]]
+    week_reasons: list[tuple[str, int]]
+    week_providers: list[tuple[str, int]]
+    worst_domains: list[tuple[str, int]]
+    new_reasons: list[str]
+    new_providers: list[str]
+    had_week_before: bool
+
+
+def _ranking(rows: Sequence[tuple[str, int]], top: int, code: bool = True) -> str:
+    if not rows:
+        return "none"
+    shown = [f"`{escape(k)}` {n}" if code else f"{escape(k)} {n}" for k, n in rows[:top]]
+    more = len(rows) - top
+    return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+
+
+def render_digest(digest: DigestCounts, top: int = 5) -> Rendered:
+    """The daily digest: counts by reason, provider and recipient domain; no text, no address."""
+    day_total = sum(n for _, n in digest.day_reasons)
+    week_total = sum(n for _, n in digest.week_reasons)
+    blocks: list[Block] = [_header(f":bar_chart: Bounce digest for {digest.yesterday} (UTC)")]
+    if not week_total:
+        blocks.append(_section("I explained no bounces in the last 7 days."))
+        return _finish(f"Bounce digest for {digest.yesterday}: nothing explained", blocks)
+    blocks.append(_section(
+        f"*Yesterday:* {day_total} explained — {_ranking(digest.day_reasons, top)}\n"
+        f"*Last 7 days:* {week_total} explained — {_ranking(digest.week_reasons, top)}\n"
+        f"*By provider (7 days):* {_ranking(digest.week_providers, top, code=False)}\n"
+        f"*Worst recipient domains (failed recipients, 7 days):* "
+        f"{_ranking(digest.worst_domains, top, code=False)}"
+    ))
+    if digest.had_week_before:
+        new = [f"reason `{escape(r)}`" for r in digest.new_reasons]
+        new += [f"provider {escape(p)}" for p in digest.new_providers]
+        line = ", ".join(new) if new else "no reason or provider the week before did not have"
+        blocks.append(_section(f":new: *New compared with the week before:* {line}"))
+    else:
+        blocks.append(_context("Nothing was counted the week before, so nothing is compared."))
+    blocks.append(_context(
+        "Counts of messages I explained (a message counts once per reason and provider); "
+        "domains count failed recipients. No message text or address is kept."
+    ))
+    text = f"Bounce digest for {digest.yesterday}: {day_total} yesterday, {week_total} in 7 days"
+    return _finish(text, blocks)

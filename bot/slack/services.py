@@ -6,6 +6,7 @@ take it back out with `services_of(context)`.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ from bot.state import State
 if TYPE_CHECKING:
     from slack_sdk.web import WebClient
 
+    from bot.slack.digest import DigestScheduler
     from bot.slack.dispatcher import Dispatcher
     from bot.slack.oauth import TeamClients
 
@@ -36,6 +38,9 @@ class Services:
     #: It holds the one workspace's token; in distribution mode it holds none.
     client: WebClient
     dispatcher: Dispatcher | None = field(default=None)
+    #: Posts the daily digest when SMTPBOT_DIGEST_CHANNEL is set (`bot.slack.digest`).
+    digest: DigestScheduler | None = field(default=None)
+
     #: Distribution (OAuth) mode: each installed workspace's client.
     teams: TeamClients | None = field(default=None)
 
@@ -53,9 +58,20 @@ class Services:
 
     def count(self, reports: list[Report], team_id: str | None) -> None:
         """Count one message (however many reports and recipients it held), best-effort."""
-        reasons = [v.reason for r in reports if r.bounce for v in r.verdicts]
-        if reasons:
-            self.state.count(team_id or "unknown", reasons)
+        verdicts = [v for r in reports if r.bounce for v in r.verdicts]
+        if not verdicts:
+            return
+        team = team_id or "unknown"
+        self.state.count(team, [v.reason for v in verdicts])
+        # The digest's counts: a message per provider, failed recipients per domain.
+        providers = {v.provider for v in verdicts if v.provider}
+        self.state.tally(team, "provider", dict.fromkeys(providers, 1))
+        domains = Counter(
+            v.recipient.rsplit("@", 1)[1].strip().lower()
+            for v in verdicts
+            if v.recipient and "@" in v.recipient and v.delivery_class != "success"
+        )
+        self.state.tally(team, "domain", dict(domains))
 
     def share_value(self, text: str) -> str:
         """The button value for a share: the text itself, or the key of the stored text."""

@@ -6,8 +6,10 @@ prints it as one line and exits 2.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
@@ -69,6 +71,10 @@ class Settings:
     #: Live DNS checks after an answer (`bot.slack.dns_followup`); on, system resolver.
     dns: DnsSettings = field(default_factory=DnsSettings)
     oauth: OAuthConfig | None = None
+    #: The daily digest (see `bot.slack.digest`): off unless a channel is named.
+    digest_channel: str | None = None
+    digest_time: dt.time = dt.time(9, 0)
+    digest_tz: str = "UTC"
 
     @property
     def socket_mode(self) -> bool:
@@ -244,6 +250,21 @@ def _redirect_uri(env: Mapping[str, str]) -> str | None:
     return raw
 
 
+_DIGEST_TIME = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
+
+
+def _digest_channel(env: Mapping[str, str]) -> str | None:
+    raw = _get(env, "SMTPBOT_DIGEST_CHANNEL")
+    if raw is None:
+        return None
+    if not _CHANNEL_ID.fullmatch(raw):
+        raise SettingsError(
+            "SMTPBOT_DIGEST_CHANNEL",
+            f"is malformed: expected a channel ID like C0123ABCD, got {raw!r}",
+        )
+    return raw
+
+
 def _oauth(env: Mapping[str, str]) -> OAuthConfig | None:
     """Distribution mode: client id and secret, and no bot token (which means one workspace)."""
     client_id = _get(env, "SLACK_CLIENT_ID")
@@ -274,9 +295,41 @@ def _oauth(env: Mapping[str, str]) -> OAuthConfig | None:
     )
 
 
+def _digest_time(env: Mapping[str, str]) -> dt.time:
+    raw = _get(env, "SMTPBOT_DIGEST_TIME")
+    if raw is None:
+        return dt.time(9, 0)
+    match = _DIGEST_TIME.fullmatch(raw)
+    if match is None:
+        raise SettingsError(
+            "SMTPBOT_DIGEST_TIME", f"is malformed: expected HH:MM from 00:00 to 23:59, got {raw!r}"
+        )
+    return dt.time(int(match.group(1)), int(match.group(2)))
+
+
+def _digest_tz(env: Mapping[str, str]) -> str:
+    raw = _get(env, "SMTPBOT_DIGEST_TZ")
+    if raw is None:
+        return "UTC"
+    try:
+        zoneinfo.ZoneInfo(raw)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(
+            "SMTPBOT_DIGEST_TZ",
+            f"is not a time zone name this system knows (IANA, e.g. Europe/Berlin): {raw!r}",
+        ) from None
+    return raw
+
+
 def load_settings(env: Mapping[str, str]) -> Settings:
     """Read and check every setting; raise `SettingsError` on the first problem."""
     oauth = _oauth(env)
+    if oauth is not None and _get(env, "SMTPBOT_DIGEST_CHANNEL") is not None:
+        # A channel id names one workspace's channel; installed workspaces ask `/smtp digest`.
+        raise SettingsError(
+            "SMTPBOT_DIGEST_CHANNEL",
+            "cannot be used when installing in several workspaces (use /smtp digest there)",
+        )
     bot_token = None if oauth is not None else _bot_token(env)
     app_token = None if oauth is not None else _app_token(env)
     return Settings(
@@ -292,4 +345,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         log_json=_log_json(env),
         dns=_dns(env),
         oauth=oauth,
+        digest_channel=_digest_channel(env),
+        digest_time=_digest_time(env),
+        digest_tz=_digest_tz(env),
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from bot.state.model import (
@@ -41,6 +41,7 @@ class MemoryBackend:
     _shares: dict[str, tuple[str, float]] = field(default_factory=dict)
     _stats: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     _digests: dict[str, float] = field(default_factory=dict)
+    _tallies: Counter[tuple[str, str, str, str]] = field(default_factory=Counter)
 
     def enqueue(
         self, item: NewItem, event_id: str | None, message: tuple[str, str] | None, now: float
@@ -144,6 +145,26 @@ class MemoryBackend:
             for (day, team, reason), number in self._stats.items():
                 if team == team_id and day >= since_day:
                     totals[reason] += number
+        return sorted(totals.items(), key=lambda pair: (-pair[1], pair[0]))
+
+    def tally(self, team_id: str, dimension: str, keys: Mapping[str, int], now: float) -> None:
+        with self._lock:
+            for key, number in keys.items():
+                if number > 0:
+                    self._tallies[(day_of(now), team_id, dimension, key)] += number
+
+    def tallies(
+        self, team_id: str, dimension: str, since_day: str, until_day: str
+    ) -> list[tuple[str, int]]:
+        totals: Counter[str] = Counter()
+        with self._lock:
+            if dimension == "reason":
+                rows = [((d, t, "reason", k), n) for (d, t, k), n in self._stats.items()]
+            else:
+                rows = list(self._tallies.items())
+            for (day, team, dim, key), number in rows:
+                if team == team_id and dim == dimension and since_day <= day <= until_day:
+                    totals[key] += number
         return sorted(totals.items(), key=lambda pair: (-pair[1], pair[0]))
 
     def last_digest(self, channel: str) -> float | None:

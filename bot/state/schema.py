@@ -103,6 +103,20 @@ digests = Table(
 )
 
 
+#: Explained bounces counted per day, workspace and provider or recipient domain (the
+#: digest's "by provider" and "worst domains"); `dimension` is "provider" or "domain".
+#: Domains only, never addresses.
+daily_tallies = Table(
+    "smtpbot_daily_tallies",
+    metadata,
+    Column("day", String(10), primary_key=True),  # YYYY-MM-DD, UTC
+    Column("team_id", String(32), primary_key=True),
+    Column("dimension", String(16), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("count", Integer, nullable=False),
+)
+
+
 def _v1_initial(connection: Connection) -> None:
     metadata.create_all(
         connection,
@@ -110,8 +124,12 @@ def _v1_initial(connection: Connection) -> None:
     )
 
 
+def _v2_daily_tallies(connection: Connection) -> None:
+    metadata.create_all(connection, tables=[daily_tallies])
+
+
 #: Numbered steps, applied in order; never edit a released step, append a new one.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1_initial]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1_initial, _v2_daily_tallies]
 LATEST = len(MIGRATIONS)
 
 

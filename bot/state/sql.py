@@ -10,7 +10,7 @@ not from ``rowcount``, which psycopg leaves at -1 for some statements.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import Engine, and_, create_engine, delete, event, func, or_, select, update
@@ -29,6 +29,7 @@ from bot.state.model import (
 )
 from bot.state.schema import (
     answered_messages,
+    daily_tallies,
     digests,
     migrate,
     outbox,
@@ -250,6 +251,44 @@ class SqlBackend:
             ).all()
         return [(str(reason), int(number)) for reason, number in rows]
 
+    def tally(self, team_id: str, dimension: str, keys: Mapping[str, int], now: float) -> None:
+        rows = [
+            {"day": day_of(now), "team_id": team_id, "dimension": dimension, "key": key,
+             "count": number}
+            for key, number in sorted(keys.items()) if number > 0
+        ]
+        if not rows:
+            return
+        insert = self._insert(daily_tallies)
+        c = daily_tallies.c
+        with self.engine.begin() as connection:
+            connection.execute(
+                insert.on_conflict_do_update(
+                    index_elements=[c.day, c.team_id, c.dimension, c.key],
+                    set_={"count": c.count + insert.excluded.count},
+                ),
+                rows,
+            )
+
+    def tallies(
+        self, team_id: str, dimension: str, since_day: str, until_day: str
+    ) -> list[tuple[str, int]]:
+        if dimension == "reason":
+            key, table = statistics.c.reason, statistics
+            where = [statistics.c.team_id == team_id]
+        else:
+            key, table = daily_tallies.c.key, daily_tallies
+            where = [daily_tallies.c.team_id == team_id, daily_tallies.c.dimension == dimension]
+        total = func.sum(table.c.count)
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(key, total)
+                .where(*where, table.c.day >= since_day, table.c.day <= until_day)
+                .group_by(key)
+                .order_by(total.desc(), key)
+            ).all()
+        return [(str(name), int(number)) for name, number in rows]
+
     def last_digest(self, channel: str) -> float | None:
         with self.engine.connect() as connection:
             at = connection.execute(
@@ -291,6 +330,7 @@ class SqlBackend:
             )
             connection.execute(delete(share_texts).where(share_texts.c.at < now - SHARE_KEEP))
             connection.execute(delete(statistics).where(statistics.c.day < oldest_day))
+            connection.execute(delete(daily_tallies).where(daily_tallies.c.day < oldest_day))
 
     def close(self) -> None:
         self.engine.dispose()

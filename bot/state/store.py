@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bot.state.memory import MemoryBackend
-from bot.state.model import DAY, UNDETERMINED, Backend, NewItem, OutboxItem, day_of
+from bot.state.model import DAY, DIMENSIONS, UNDETERMINED, Backend, NewItem, OutboxItem, day_of
 from bot.state.sql import SqlBackend, make_engine
 from bot.state.url import VARIABLE, DatabaseURLError, parse, safe_name
 
@@ -255,6 +255,30 @@ class State:
         since = day_of(self._clock() - (days - 1) * DAY)
         rows: list[tuple[str, int]] = self._call("counts", team_id, since)
         return rows
+
+    def tally(self, team_id: str, dimension: str, keys: Mapping[str, int]) -> None:
+        """Add today's counts by provider or by recipient domain (`DIMENSIONS`)."""
+        if dimension not in DIMENSIONS or dimension == "reason":
+            raise ValueError(f"cannot tally by {dimension!r}")
+        cleaned = {key[:255]: number for key, number in keys.items() if key and number > 0}
+        if cleaned:
+            self._call("tally", team_id, dimension, cleaned, self._clock())
+
+    def tallies(
+        self, team_id: str, dimension: str, since_day: str, until_day: str
+    ) -> list[tuple[str, int]]:
+        """(key, count) by `dimension` over the UTC days since..until (both included),
+        most frequent first."""
+        if dimension not in DIMENSIONS:
+            raise ValueError(f"cannot count by {dimension!r}")
+        rows: list[tuple[str, int]] = self._call(
+            "tallies", team_id, dimension, since_day, until_day
+        )
+        return rows
+
+    def now(self) -> float:
+        """The state's clock (tests give their own): schedules read it too."""
+        return self._clock()
 
     # -- digest bookkeeping ----------------------------------------------------------------
 

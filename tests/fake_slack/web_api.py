@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import html
 import json
 import math
 import threading
@@ -93,6 +94,8 @@ class FakeWebAPI:
         self._cond = threading.Condition()
         self._failures: dict[str, deque[tuple[int, str, dict[str, str]]]] = defaultdict(deque)
         self._files: dict[str, StoredFile] = {}
+        #: File objects of emails sent to a channel's address, as files.info returns them.
+        self._emails: dict[str, dict[str, Any]] = {}
         self._ts = 1_700_000_000.000100
         self._episode_until = 0.0
         self._released = threading.Event()
@@ -250,6 +253,59 @@ class FakeWebAPI:
             "url_private_download": url + "?download=1",
         }
 
+    def add_email(
+        self,
+        file_id: str,
+        *,
+        subject: str,
+        sender: tuple[str, str],
+        plain_text: str,
+        headers: dict[str, str] | str | None = None,
+        shown_chars: int | None = None,
+        content: bytes | None = None,
+        mimetype: str = "text/html",
+    ) -> dict[str, Any]:
+        """An email sent to a channel's address, as Slack's file object (mode "email").
+
+        `shown_chars` cuts `plain_text` the way Slack does (``has_more``); files.info then
+        still answers with the cut text, and the download serves `content` (the body as
+        HTML by default, like Slack).
+        """
+        name, address = sender
+        cut = shown_chars is not None and shown_chars < len(plain_text)
+        text = plain_text[:shown_chars] if cut else plain_text
+        html_body = html.escape(plain_text).replace("\n", "<br>\n")
+        body = content if content is not None else f"<html><body>{html_body}</body></html>".encode()
+        self._files[file_id] = StoredFile(file_id, subject, body, mimetype, self.team_id)
+        url = f"{self.url}files/{file_id}/{file_id}.html"
+        info: dict[str, Any] = {
+            "id": file_id,
+            "name": subject,
+            "title": subject,
+            "mimetype": mimetype,
+            "filetype": "email",
+            "pretty_type": "Email",
+            "user": "USLACKBOT",
+            "mode": "email",
+            "size": len(body),
+            "display_as_bot": True,
+            "username": "Email",
+            "url_private": url,
+            "url_private_download": url + "?download=1",
+            "subject": subject,
+            "from": [{"address": address, "name": name, "original": f"{name} <{address}>"}],
+            "to": [{"address": "ops-aaaa@fake.slack.test", "name": "",
+                    "original": "ops-aaaa@fake.slack.test"}],
+            "cc": [],
+            "headers": {"date": "Mon, 2 Jun 2025 10:00:00 +0000"} if headers is None else headers,
+            "plain_text": text,
+            "preview": text[:300],
+            "preview_plain_text": text[:300],
+            "has_more": cut,
+        }
+        self._emails[file_id] = info
+        return dict(info)
+
     def response_url(self, name: str = "r1") -> str:
         return f"{self.url}response/{name}"
 
@@ -340,6 +396,8 @@ class FakeWebAPI:
             return {"ok": True, "message_ts": self._next_ts()}
         if method == "views.publish":
             return {"ok": True, "view": {"id": "V0FAKE", **(params.get("view") or {})}}
+        if method == "files.info" and str(params.get("file")) in self._emails:
+            return {"ok": True, "file": dict(self._emails[str(params.get("file"))])}
         if method == "files.info":
             stored = self._files.get(str(params.get("file")))
             if stored is None or stored.team_id != workspace.team_id:

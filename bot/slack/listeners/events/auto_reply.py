@@ -14,6 +14,7 @@ from typing import Any
 
 from slack_bolt import BoltContext
 
+from bot.slack.forwarded import is_forwarded_email
 from bot.slack.render import render_notice
 from bot.slack.services import Services
 
@@ -27,8 +28,28 @@ SLACKBOT = "USLACKBOT"
 LARGE_TEXT_CHARS = 100_000
 
 
+def forwarded_email(event: Mapping[str, Any]) -> bool:
+    """An email sent to the channel's (or DM's) address: Slackbot shares it as a file.
+
+    Slackbot's other messages (reminders, auto-responses) and anything else carrying a
+    `bot_id` stay ignored; only a `file_share` whose files include an email is taken.
+    """
+    return (
+        event.get("user") == SLACKBOT
+        and event.get("subtype") == "file_share"
+        and any(_may_be_email(f) for f in event.get("files") or [] if isinstance(f, Mapping))
+    )
+
+
+def _may_be_email(info: Mapping[str, Any]) -> bool:
+    """An email file, or one whose details Slack withheld (`files.info` tells, in the job)."""
+    return is_forwarded_email(info) or info.get("file_access") == "check_file_info"
+
+
 def ignored_sender(event: Mapping[str, Any], context: BoltContext) -> bool:
-    """Bots (this one included) and Slackbot, whose forwarded emails are not read yet."""
+    """Bots (this one included) and Slackbot, except Slackbot sharing a forwarded email."""
+    if forwarded_email(event):
+        return False
     user = event.get("user")
     return (
         bool(event.get("bot_id") or event.get("bot_profile") or event.get("app_id"))
@@ -39,6 +60,7 @@ def ignored_sender(event: Mapping[str, Any], context: BoltContext) -> bool:
 
 
 def from_a_person(event: Mapping[str, Any], context: BoltContext) -> bool:
+    """A person's own new message, or an email forwarded into the conversation."""
     return event.get("subtype") in ANSWERED_SUBTYPES and not ignored_sender(event, context)
 
 
@@ -60,13 +82,18 @@ def take(
     if not channel or not ts:
         return
     files = list(event.get("files") or [])
+    forwarded = forwarded_email(event)
+    if forwarded:
+        # Only the emails: Slackbot's text ("sent an email") is not the sender's words.
+        files = [f for f in files if isinstance(f, Mapping) and _may_be_email(f)]
     payload = {
         "channel": channel,
         "ts": ts,
         "thread_ts": event.get("thread_ts") or ts,
-        "text": str(event.get("text") or ""),
+        "text": "" if forwarded else str(event.get("text") or ""),
         "files": files,
-        "mentioned": mentioned,
+        "mentioned": mentioned and not forwarded,
+        "forwarded": forwarded,
         "large": bool(files) or len(str(event.get("text") or "")) > LARGE_TEXT_CHARS,
         "team_id": context.team_id,
     }
