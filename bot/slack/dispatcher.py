@@ -22,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.slack import metrics
 from bot.state import OutboxItem, State
 
 log = logging.getLogger("smtpbot.slack")
@@ -137,7 +138,9 @@ class Dispatcher:
         item_id = self.state.enqueue(
             kind, payload, deadline_seconds=deadline_seconds, event_id=event_id, message=message
         )
-        if item_id is not None:
+        if item_id is None:
+            metrics.DUPLICATE_EVENTS.inc()
+        else:
             if payload.get("large"):
                 with self._lock:
                     self._large_ahead.add(item_id)
@@ -213,6 +216,7 @@ class Dispatcher:
             outcome = Outcome.retry(type(error).__name__, None, item.attempts)
         if outcome.retry_after is not None:
             if not self.state.retry_later(item, outcome.retry_after, outcome.error):
+                metrics.ANSWERS_GIVEN_UP.labels(kind=item.kind).inc()
                 log.warning(
                     "%s given up after %d attempts: deadline passed (last error %s)",
                     item.kind, item.attempts + 1, outcome.error,

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from bot.core.model import Report
-from bot.slack import answers, delivery
+from bot.slack import answers, delivery, metrics
 from bot.slack.dispatcher import FollowUp, Handler, Outcome
 from bot.slack.render import Rendered, render_no_smtp, render_notice, render_report, render_usage
 from bot.slack.sanitize import strip_everywhere, strip_invisible
@@ -33,6 +33,12 @@ def _chain(kind: str, parts: list[dict[str, Any]], **fixed: Any) -> list[FollowU
         return []
     cleaned = [strip_everywhere(part) for part in parts]
     return [FollowUp(kind, {**fixed, "part": cleaned[0], "rest": cleaned[1:]})]
+
+
+def _answer(kind: str, seen: list[Report]) -> dict[str, str]:
+    """Labels of the answer's metric: its kind and the first failure's reason."""
+    reasons = [v.reason for r in seen if r.bounce for v in r.verdicts if v.reason]
+    return {"kind": kind, "reason": reasons[0] if reasons else "none"}
 
 
 def _counted(services: Services, seen: list[Report], team_id: str | None) -> Any:
@@ -80,7 +86,7 @@ def message_job(services: Services, item: OutboxItem) -> Outcome:
         log.info("answering in thread (channel %s, %d message(s))", channel, len(messages))
     return Outcome(
         follow_ups=_chain("api", _thread_parts(channel, thread_ts, messages),
-                          method="chat.postMessage"),
+                          method="chat.postMessage", answer=_answer("message", seen)),
         after=_counted(services, seen, p.get("team_id")),
     )
 
@@ -107,7 +113,8 @@ def command_job(services: Services, item: OutboxItem) -> Outcome:
     else:
         message = answers.for_text(services, text, seen, share=True) or render_no_smtp()
     return Outcome(
-        follow_ups=_chain("respond", _responses([message], "ephemeral"), url=p["response_url"]),
+        follow_ups=_chain("respond", _responses([message], "ephemeral"), url=p["response_url"],
+                          answer=_answer("command", seen)),
         after=_counted(services, seen, p.get("team_id")),
     )
 
@@ -127,7 +134,8 @@ def shortcut_job(services: Services, item: OutboxItem) -> Outcome:
     after = _counted(services, seen, p.get("team_id"))
     if p.get("response_url"):
         parts = _responses(messages, "ephemeral", replace_original=False)
-        return Outcome(_chain("respond", parts, url=p["response_url"]), after=after)
+        return Outcome(_chain("respond", parts, url=p["response_url"],
+                              answer=_answer("shortcut", seen)), after=after)
     if p.get("channel") and p.get("user"):
         parts = []
         for m in messages:
@@ -137,7 +145,8 @@ def shortcut_job(services: Services, item: OutboxItem) -> Outcome:
             if p.get("thread_ts"):
                 part["thread_ts"] = p["thread_ts"]
             parts.append(part)
-        return Outcome(_chain("api", parts, method="chat.postEphemeral"), after=after)
+        return Outcome(_chain("api", parts, method="chat.postEphemeral",
+                              answer=_answer("shortcut", seen)), after=after)
     return Outcome(after=after)
 
 
@@ -157,16 +166,20 @@ def share_job(services: Services, item: OutboxItem) -> Outcome:
     message = render_report(report, footer=footer)
     if p.get("response_url"):
         parts = _responses([message], "in_channel", replace_original=False)
-        return Outcome(_chain("respond", parts, url=p["response_url"]))
+        return Outcome(_chain("respond", parts, url=p["response_url"],
+                              answer=_answer("share", [report])))
     if p.get("channel"):
         part = {"channel": p["channel"], "text": message.text, "blocks": message.blocks}
-        return Outcome(_chain("api", [part], method="chat.postMessage"))
+        return Outcome(_chain("api", [part], method="chat.postMessage",
+                              answer=_answer("share", [report])))
     return Outcome()
 
 
 def _next_part(item: OutboxItem, sent: delivery.Sent, **fixed: Any) -> Outcome:
     if sent.transient:
         return Outcome.retry(sent.error, sent.retry_after, item.attempts)
+    if sent.ok:
+        metrics.answer_delivered(item.payload.get("answer"))
     rest = list(item.payload.get("rest") or [])
     if not sent.ok or not rest:
         return Outcome()
