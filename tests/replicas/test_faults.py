@@ -1,4 +1,4 @@
-"""Faults under two replicas: one killed with SIGKILL mid-burst, the database restarted mid-burst."""
+"""Faults under two replicas: one killed with SIGKILL mid-burst, the database cut mid-burst."""
 
 from __future__ import annotations
 
@@ -6,12 +6,15 @@ import random
 import threading
 import time
 import urllib.error
+from collections.abc import Iterator
 
+import pytest
 from conftest import (
     SHORT_LEASE_SECONDS,
     Replica,
     StartReplicas,
     bounce_events,
+    metric,
     send_all,
     spread,
     wait_answered,
@@ -22,6 +25,8 @@ from sqlalchemy.engine import make_url
 from tcp_proxy import Proxy
 
 EPISODE_SECONDS = 5
+#: Longer than an outage plus the 5 s before a replica tries the database again.
+CUT_LEASE_SECONDS = 20
 
 
 def test_a_replica_killed_mid_burst_loses_nothing_and_answers_nothing_twice(
@@ -92,46 +97,59 @@ def _wait(condition: object, timeout: float) -> None:
     raise AssertionError("timed out")
 
 
-def test_the_database_restarted_mid_burst_answers_continue(
-    start_replicas: StartReplicas, fake: FakeSlack, schema_url: str, postgres_url: str
-) -> None:
+@pytest.fixture
+def db_proxy(postgres_url: str) -> Iterator[Proxy]:
+    """A proxy in front of the session's PostgreSQL; closed after the replicas stop."""
     proxy = _proxy_for(postgres_url)
-    try:
-        a, b = start_replicas(database_url=_proxied(schema_url, proxy))
-        rng = random.Random(12)
-        before, during, after = (bounce_events(100, BOUNCE) for _ in range(3))
-        assert all(r is not None and r.status == 200
-                   for r in send_all(spread(before, [a, b], 20, rng)))
-        # While the database is away each replica de-duplicates alone: Slack's retries
-        # go to the same replica here (nothing shared can be promised without a database).
-        paced = [(rng.choice([a, b]), body, False) for _, body in during]
-        replies: list = []
+    yield proxy
+    proxy.close()
 
-        def send_paced() -> None:
-            for job in paced:
-                replies.extend(send_all([job]))
-                time.sleep(0.03)
 
-        sending = threading.Thread(target=send_paced)
-        sending.start()
-        time.sleep(0.5)
-        proxy.down()
-        _wait(lambda: not _ready(a) and not _ready(b), timeout=20)
-        time.sleep(1.0)
-        proxy.up()
-        sending.join(timeout=60)
-        assert all(r is not None and r.status == 200 for r in replies)
-        _wait(lambda: _ready(a) and _ready(b), timeout=30)
-        assert all(r is not None and r.status == 200
-                   for r in send_all(spread(after, [a, b], 20, rng)))
-        events = before + during + after
-        counts = wait_answered(fake, {ts for ts, _ in events}, timeout=90)
-        missing = [ts for ts, _ in events if ts not in counts]
-        twice = {ts: n for ts, n in counts.items() if n > 1}
-        assert not missing, f"{len(missing)} of {len(events)} never answered"
-        assert not twice, f"{len(twice)} answered more than once"
-        for replica in (a, b):
-            logs = replica.logs()
-            assert "database unreachable" in logs and "database reachable again" in logs
-    finally:
-        proxy.close()
+def test_the_database_restarted_mid_burst_answers_continue(
+    db_proxy: Proxy, start_replicas: StartReplicas, fake: FakeSlack, schema_url: str
+) -> None:
+    proxy = db_proxy
+    # A lease whose claim committed just as the connection was cut is unknown to
+    # its replica: another takes the row once the lease runs out.
+    a, b = start_replicas(
+        database_url=_proxied(schema_url, proxy), SMTPBOT_LEASE_SECONDS=str(CUT_LEASE_SECONDS)
+    )
+    rng = random.Random(12)
+    before, during, after = (bounce_events(100, BOUNCE) for _ in range(3))
+    assert all(r is not None and r.status == 200
+               for r in send_all(spread(before, [a, b], 20, rng)))
+    # While the database is away each replica de-duplicates alone: Slack's retries
+    # go to the same replica here (nothing shared can be promised without a database).
+    paced = [(rng.choice([a, b]), body, False) for _, body in during]
+    replies: list = []
+
+    def send_paced() -> None:
+        for job in paced:
+            replies.extend(send_all([job]))
+            time.sleep(0.03)
+
+    sending = threading.Thread(target=send_paced)
+    sending.start()
+    time.sleep(0.5)
+    proxy.down()
+    _wait(lambda: not _ready(a) and not _ready(b), timeout=20)
+    time.sleep(1.0)
+    proxy.up()
+    sending.join(timeout=60)
+    assert all(r is not None and r.status == 200 for r in replies)
+    _wait(lambda: _ready(a) and _ready(b), timeout=30)
+    assert all(r is not None and r.status == 200
+               for r in send_all(spread(after, [a, b], 20, rng)))
+    events = before + during + after
+    counts = wait_answered(fake, {ts for ts, _ in events}, timeout=90)
+    missing = [ts for ts, _ in events if ts not in counts]
+    twice = {ts: n for ts, n in counts.items() if n > 1}
+    assert not missing, f"{len(missing)} of {len(events)} never answered"
+    assert not twice, f"{len(twice)} answered more than once"
+    for replica in (a, b):
+        logs = replica.logs()
+        assert "database unreachable" in logs and "database reachable again" in logs
+        scraped = replica.get("/metrics")
+        assert metric(scraped, "smtpbot_database_errors_total") > 0
+        assert metric(scraped, "smtpbot_database_fallbacks_total") >= 1
+        assert metric(scraped, "smtpbot_database_degraded") == 0
