@@ -51,7 +51,7 @@ REFUSED_REQUESTS = Counter(
 )
 
 #: What a label value may look like: Slack's error codes, reasons and kinds all do.
-_LABEL = re.compile(r"[a-z][a-z0-9_.]{0,47}")
+_LABEL = re.compile(r"[a-z][a-z0-9_]{0,47}")
 
 
 def label(value: object) -> str:
