@@ -9,7 +9,8 @@ import urllib.error
 from collections.abc import Iterator
 
 import pytest
-from conftest import (
+from fake_slack import FakeSlack
+from replica_helpers import (
     SHORT_LEASE_SECONDS,
     Replica,
     StartReplicas,
@@ -19,7 +20,6 @@ from conftest import (
     spread,
     wait_answered,
 )
-from fake_slack import FakeSlack
 from slack_helpers import BOUNCE
 from sqlalchemy.engine import make_url
 from tcp_proxy import Proxy

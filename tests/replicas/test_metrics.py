@@ -5,9 +5,9 @@ from __future__ import annotations
 import random
 import re
 
-from conftest import StartReplicas, answered, bounce_events, metric, send_all, spread
 from fake_slack import FakeSlack
 from fake_slack import payloads as p
+from replica_helpers import StartReplicas, answered, bounce_events, metric, send_all, spread
 from slack_helpers import BOUNCE
 
 EVENTS = 30

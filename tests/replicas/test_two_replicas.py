@@ -7,7 +7,9 @@ import random
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from conftest import (
+from fake_slack import FakeSlack
+from fake_slack import payloads as p
+from replica_helpers import (
     Replica,
     StartReplicas,
     bounce_events,
@@ -15,8 +17,6 @@ from conftest import (
     spread,
     wait_answered,
 )
-from fake_slack import FakeSlack
-from fake_slack import payloads as p
 from slack_helpers import BOUNCE
 
 BURST = 500
