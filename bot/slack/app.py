@@ -164,8 +164,9 @@ def create_app(settings: Settings, state: State | None = None) -> App:
         "client": build_client(settings),
         "signing_secret": settings.signing_secret or "",
         "request_verification_enabled": not settings.socket_mode,
-        # Listeners run after the ack has gone back to Slack.
-        "process_before_response": False,
+        # Slack hears the ack only once the owed work is committed (listeners only record
+        # it): an ack sent first is an answer lost if the process dies before the commit.
+        "process_before_response": True,
         "logger": _BOLT_LOG,
         "listener_executor": ContextExecutor(LISTENER_THREADS, "smtpbot-listener"),
     }

@@ -18,7 +18,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web import WebClient
 from slack_sdk.webhook import WebhookClient
 
-from bot.slack import replies
+from bot.slack import metrics, replies
 
 log = logging.getLogger("smtpbot.slack")
 
@@ -58,12 +58,14 @@ def call_api(client: WebClient, method: str, params: Mapping[str, Any]) -> Sent:
     except SlackApiError as error:
         code = replies.error_code(error)
         status = int(getattr(error.response, "status_code", 200) or 200)
+        metrics.slack_error(code or f"http_{status}", rate_limited=status == 429)
         if status == 429 or status >= 500 or code in TRANSIENT_CODES:
             headers = getattr(error.response, "headers", None)
             return Sent(False, True, _retry_after(headers), f"{method} {status} {code}")
         log.warning("%s failed: %s (channel %s)", method, code, params.get("channel", "-"))
         return Sent(False, error=code)
     except (OSError, urllib.error.URLError) as error:
+        metrics.slack_error(type(error).__name__)
         return Sent(False, True, None, f"{method} {type(error).__name__}")
     return Sent(True)
 
@@ -73,10 +75,12 @@ def post_response(url: str, body: Mapping[str, Any]) -> Sent:
     try:
         response = WebhookClient(url, timeout=CALL_TIMEOUT_SECONDS).send_dict(dict(body))
     except (OSError, urllib.error.URLError) as error:
+        metrics.slack_error(type(error).__name__)
         return Sent(False, True, None, f"response_url {type(error).__name__}")
     status = response.status_code
     if status == 200:
         return Sent(True)
+    metrics.slack_error(f"http_{status}", rate_limited=status == 429)
     if status == 429 or status >= 500:
         return Sent(False, True, _retry_after(response.headers), f"response_url {status}")
     replies.check_webhook("response_url answer", response)

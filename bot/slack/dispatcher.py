@@ -13,6 +13,7 @@ a row's next attempt time, never a sleeping thread.
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 import threading
 import time
@@ -21,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.slack import metrics
 from bot.state import OutboxItem, State
 
 log = logging.getLogger("smtpbot.slack")
@@ -34,6 +36,10 @@ SMALL_WORKERS = 4
 #: A claimed item not finished in this time is taken again by another worker or replica
 #: (after a crash; SIGTERM hands leases back at once). Calls time out long before.
 LEASE_SECONDS = 120.0
+LEASE_VARIABLE = "SMTPBOT_LEASE_SECONDS"
+#: A lease must outlast one call's timeout, or a slow call would be run twice.
+MIN_LEASE_SECONDS = 2.0
+MAX_LEASE_SECONDS = 3600.0
 POLL_SECONDS = 0.25
 #: Backoff after a failure without Retry-After: 1, 2, 4 … seconds, at most this.
 MAX_BACKOFF_SECONDS = 60.0
@@ -67,6 +73,24 @@ class Outcome:
 Handler = Callable[[OutboxItem], Outcome]
 
 
+def lease_seconds(env: Mapping[str, str] = os.environ) -> float:
+    """SMTPBOT_LEASE_SECONDS, or the default (with a warning) when it is malformed."""
+    raw = (env.get(LEASE_VARIABLE) or "").strip()
+    if not raw:
+        return LEASE_SECONDS
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not MIN_LEASE_SECONDS <= value <= MAX_LEASE_SECONDS:
+        log.warning(
+            "%s is malformed: expected seconds from %.0f to %.0f, got %r; using %.0f",
+            LEASE_VARIABLE, MIN_LEASE_SECONDS, MAX_LEASE_SECONDS, raw, LEASE_SECONDS,
+        )
+        return LEASE_SECONDS
+    return value
+
+
 class Dispatcher:
     def __init__(
         self,
@@ -76,8 +100,10 @@ class Dispatcher:
         small_workers: int = SMALL_WORKERS,
         large_workers: int = LARGE_JOBS,
         is_large: Callable[[OutboxItem], bool] = lambda item: bool(item.payload.get("large")),
+        lease: float | None = None,
     ) -> None:
         self.state = state
+        self.lease_seconds = lease_seconds() if lease is None else lease
         self.handlers = dict(handlers)
         self.owner = f"w-{secrets.token_hex(6)}"
         self.large_workers = large_workers
@@ -112,7 +138,9 @@ class Dispatcher:
         item_id = self.state.enqueue(
             kind, payload, deadline_seconds=deadline_seconds, event_id=event_id, message=message
         )
-        if item_id is not None:
+        if item_id is None:
+            metrics.DUPLICATE_EVENTS.inc()
+        else:
             if payload.get("large"):
                 with self._lock:
                     self._large_ahead.add(item_id)
@@ -136,7 +164,7 @@ class Dispatcher:
                 room = self._max_in_flight - self._in_flight
             if room > 0:
                 try:
-                    items = self.state.claim_due(self.owner, room, LEASE_SECONDS)
+                    items = self.state.claim_due(self.owner, room, self.lease_seconds)
                 except Exception:  # a bug here must not stop every future answer: log loudly
                     log.exception("claiming outbox items failed")
                     items = []
@@ -188,6 +216,7 @@ class Dispatcher:
             outcome = Outcome.retry(type(error).__name__, None, item.attempts)
         if outcome.retry_after is not None:
             if not self.state.retry_later(item, outcome.retry_after, outcome.error):
+                metrics.ANSWERS_GIVEN_UP.labels(kind=item.kind).inc()
                 log.warning(
                     "%s given up after %d attempts: deadline passed (last error %s)",
                     item.kind, item.attempts + 1, outcome.error,

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from bot.core.model import Report
-from bot.slack import answers, delivery, digest, dns_followup
+from bot.slack import answers, delivery, digest, dns_followup, metrics
 from bot.slack.dispatcher import FollowUp, Handler, Outcome
 from bot.slack.oauth import NotInstalled
 from bot.slack.render import Rendered, render_no_smtp, render_notice, render_report, render_usage
@@ -42,6 +42,12 @@ def _chain(
     if then:
         payload["then"] = [{"kind": f.kind, "payload": dict(f.payload)} for f in then]
     return [FollowUp(kind, payload)]
+
+
+def _answer(kind: str, seen: list[Report]) -> dict[str, str]:
+    """Labels of the answer's metric: its kind and the first failure's reason."""
+    reasons = [v.reason for r in seen if r.bounce for v in r.verdicts if v.reason]
+    return {"kind": kind, "reason": reasons[0] if reasons else "none"}
 
 
 def _counted(services: Services, seen: list[Report], team_id: str | None) -> Any:
@@ -96,8 +102,14 @@ def message_job(services: Services, item: OutboxItem) -> Outcome:
         services.settings.dns, seen, raws, channel, thread_ts, p.get("team_id")
     )
     return Outcome(
-        follow_ups=_chain("api", _thread_parts(channel, thread_ts, messages), then=dns,
-                          method="chat.postMessage", team_id=p.get("team_id")),
+        follow_ups=_chain(
+            "api",
+            _thread_parts(channel, thread_ts, messages),
+            then=dns,
+            method="chat.postMessage",
+            team_id=p.get("team_id"),
+            answer=_answer("message", seen),
+        ),
         after=_counted(services, seen, p.get("team_id")),
     )
 
@@ -128,8 +140,13 @@ def command_job(services: Services, item: OutboxItem) -> Outcome:
         services.settings.dns, [(r, text) for r in seen], p["response_url"], p.get("lookup")
     )
     return Outcome(
-        follow_ups=_chain("respond", _responses([message], "ephemeral"), then=dns,
-                          url=p["response_url"]),
+        follow_ups=_chain(
+            "respond",
+            _responses([message], "ephemeral"),
+            then=dns,
+            url=p["response_url"],
+            answer=_answer("command", seen),
+        ),
         after=_counted(services, seen, p.get("team_id")),
     )
 
@@ -150,7 +167,8 @@ def shortcut_job(services: Services, item: OutboxItem) -> Outcome:
     after = _counted(services, seen, p.get("team_id"))
     if p.get("response_url"):
         parts = _responses(messages, "ephemeral", replace_original=False)
-        return Outcome(_chain("respond", parts, url=p["response_url"]), after=after)
+        return Outcome(_chain("respond", parts, url=p["response_url"],
+                              answer=_answer("shortcut", seen)), after=after)
     if p.get("channel") and p.get("user"):
         parts = []
         for m in messages:
@@ -161,7 +179,13 @@ def shortcut_job(services: Services, item: OutboxItem) -> Outcome:
                 part["thread_ts"] = p["thread_ts"]
             parts.append(part)
         return Outcome(
-            _chain("api", parts, method="chat.postEphemeral", team_id=p.get("team_id")),
+            _chain(
+                "api",
+                parts,
+                method="chat.postEphemeral",
+                team_id=p.get("team_id"),
+                answer=_answer("shortcut", seen),
+            ),
             after=after,
         )
     return Outcome(after=after)
@@ -183,11 +207,18 @@ def share_job(services: Services, item: OutboxItem) -> Outcome:
     message = render_report(report, footer=footer)
     if p.get("response_url"):
         parts = _responses([message], "in_channel", replace_original=False)
-        return Outcome(_chain("respond", parts, url=p["response_url"]))
+        return Outcome(_chain("respond", parts, url=p["response_url"],
+                              answer=_answer("share", [report])))
     if p.get("channel"):
         part = {"channel": p["channel"], "text": message.text, "blocks": message.blocks}
         return Outcome(
-            _chain("api", [part], method="chat.postMessage", team_id=p.get("team_id"))
+            _chain(
+                "api",
+                [part],
+                method="chat.postMessage",
+                team_id=p.get("team_id"),
+                answer=_answer("share", [report]),
+            )
         )
     return Outcome()
 
@@ -195,6 +226,8 @@ def share_job(services: Services, item: OutboxItem) -> Outcome:
 def _next_part(item: OutboxItem, sent: delivery.Sent, **fixed: Any) -> Outcome:
     if sent.transient:
         return Outcome.retry(sent.error, sent.retry_after, item.attempts)
+    if sent.ok:
+        metrics.answer_delivered(item.payload.get("answer"))
     rest = list(item.payload.get("rest") or [])
     then = list(item.payload.get("then") or [])
     if not sent.ok:

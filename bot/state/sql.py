@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Engine, and_, create_engine, delete, event, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
 
 from bot.state.model import (
     DAY,
@@ -134,14 +135,21 @@ class SqlBackend:
                 .limit(limit)
             ).all()
         for row in rows:
-            with self.engine.begin() as connection:
-                taken = connection.execute(
-                    update(outbox)
-                    .where(outbox.c.id == row.id, due)
-                    .values(lease_owner=owner, lease_until=now + lease)
-                    .returning(outbox.c.id)
-                )
-                won = taken.first() is not None
+            try:
+                with self.engine.begin() as connection:
+                    taken = connection.execute(
+                        update(outbox)
+                        .where(outbox.c.id == row.id, due)
+                        .values(lease_owner=owner, lease_until=now + lease)
+                        .returning(outbox.c.id)
+                    )
+                    won = taken.first() is not None
+            except DBAPIError:
+                # Cut off midway: the rows already leased are ours to run, not to forget
+                # for a whole lease.
+                if claimed:
+                    break
+                raise
             if won:
                 claimed.append(
                     OutboxItem(row.id, row.kind, row.payload, row.attempts, row.deadline)

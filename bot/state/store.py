@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from bot.slack import metrics
 from bot.state.memory import MemoryBackend
 from bot.state.model import DAY, DIMENSIONS, UNDETERMINED, Backend, NewItem, OutboxItem, day_of
 from bot.state.sql import SqlBackend, make_engine
@@ -98,20 +99,23 @@ class State:
             try:
                 result = getattr(self._db, name)(*args)
             except _DATABASE_ERRORS as error:
-                self._went_down(now, error)
+                self._went_down(now, error, name)
             else:
                 self._came_back()
                 self._maybe_expire(now)
                 return result
         return getattr(self._memory, name)(*args)
 
-    def _went_down(self, now: float, error: BaseException) -> None:
+    def _went_down(self, now: float, error: BaseException, operation: str) -> None:
+        metrics.DATABASE_ERRORS.labels(operation=operation).inc()
         with self._lock:
             first = self._down_since is None
             if first:
                 self._down_since = now
             self._next_try = now + RETRY_SECONDS
         if first:
+            metrics.DATABASE_FALLBACKS.inc()
+            metrics.DATABASE_DEGRADED.set(1)
             log.warning(
                 "database unreachable (%s): answering from this process alone until it is back",
                 type(error).__name__,
@@ -122,6 +126,7 @@ class State:
             was_down = self._down_since
             self._down_since = None
         if was_down is not None:
+            metrics.DATABASE_DEGRADED.set(0)
             log.info("database reachable again after %.0f s", self._clock() - was_down)
 
     def _settle_orphans(self, now: float) -> None:
@@ -133,6 +138,7 @@ class State:
             try:
                 self._db.complete(item_id, [], now)
             except _DATABASE_ERRORS:
+                metrics.DATABASE_ERRORS.labels(operation="complete").inc()
                 with self._lock:
                     self._orphans.add(item_id)
                 return
@@ -143,7 +149,7 @@ class State:
         try:
             getattr(self._db, name)(item.id, *args)
         except _DATABASE_ERRORS as error:
-            self._went_down(now, error)
+            self._went_down(now, error, name)
             with self._lock:
                 self._orphans.add(item.id)
             return False
@@ -157,6 +163,7 @@ class State:
         try:
             self._db.expire(now)
         except _DATABASE_ERRORS as error:
+            metrics.DATABASE_ERRORS.labels(operation="expire").inc()
             log.warning("expiring old rows failed: %s", type(error).__name__)
         self._memory.expire(now)
 
