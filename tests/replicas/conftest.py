@@ -32,8 +32,6 @@ from replica_helpers import (  # noqa: E402
 )
 from slack_helpers import SIGNING_SECRET  # noqa: E402
 
-from tests.state.conftest import postgres_url  # noqa: E402,F401  (the session's server)
-
 
 @pytest.fixture
 def fake() -> Iterator[FakeSlack]:
@@ -42,7 +40,7 @@ def fake() -> Iterator[FakeSlack]:
 
 
 @pytest.fixture
-def schema_url(postgres_url: str) -> Iterator[str]:  # noqa: F811
+def schema_url(postgres_url: str) -> Iterator[str]:
     """A fresh schema on the session's PostgreSQL (dropped after the test)."""
     yield from fresh_schema_url(postgres_url)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import html
 import http.client
 import logging
-import os
 import re
 import subprocess
 import sys
@@ -40,7 +39,6 @@ from bot.slack.oauth import (
     TokenKeyError,
 )
 from bot.slack.settings import SettingsError, load_settings
-from tests.state.conftest import LOCAL_URL, _reachable
 from tests.state.pg_helpers import fresh_schema_url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -120,15 +118,11 @@ def _rows(app: RunningApp, table: str) -> list[dict[str, Any]]:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """SQLite, and the PostgreSQL server at 127.0.0.1:5432 (a schema of its own per test)."""
+    """SQLite, and the session's PostgreSQL (a schema of its own per test)."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'oauth.sqlite3'}"
         return
-    if not _reachable(LOCAL_URL):
-        if os.environ.get("CI") == "true":
-            pytest.fail("no PostgreSQL at 127.0.0.1:5432")
-        pytest.skip("no PostgreSQL at 127.0.0.1:5432 (tests/state also tries pgserver)")
-    yield from fresh_schema_url(LOCAL_URL)
+    yield from fresh_schema_url(request.getfixturevalue("postgres_url"))
 
 
 @pytest.fixture
