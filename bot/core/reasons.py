@@ -313,7 +313,7 @@ def urgency_against(low: str, klass: DeliveryClass) -> DeliveryClass | None:
 
 
 def _says(low: str, phrases: tuple[str, ...]) -> bool:
-    return any(phrase in low for phrase in phrases)  # compiled to a plain loop (setup.py)
+    return any(phrase in low for phrase in phrases)
 
 
 def gave_up(low: str) -> bool:
