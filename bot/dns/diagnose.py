@@ -27,7 +27,7 @@ from functools import partial
 
 from bot.core.model import Report
 from bot.dns import dkim, dmarc, dnsbl, mtasts, mx, ptr, spf
-from bot.dns.model import Diagnosis, Finding
+from bot.dns.model import DNS_OFF, Diagnosis, Finding
 from bot.dns.resolver import Lookup, Resolver, TtlCache
 from bot.dns.settings import DnsSettings
 from bot.dns.targets import Targets, find_targets
@@ -96,7 +96,7 @@ def diagnose(
 ) -> Diagnosis:
     """Live DNS findings for `report` (its bounce `raw`, when there is one) within the budget."""
     if not settings.enabled:
-        return Diagnosis(notes=("DNS checks are off (SMTPBOT_DNS=off).",), enabled=False)
+        return DNS_OFF
     if not report.bounce:
         return Diagnosis(notes=("Not a bounce: nothing to look up in DNS.",))
     targets = find_targets(report, raw)
@@ -118,7 +118,7 @@ def check_domain(
 ) -> Diagnosis:
     """Every check for a domain and (optionally) an IP: what ``smtpbot check`` runs."""
     if not settings.enabled:
-        return Diagnosis(notes=("DNS checks are off (SMTPBOT_DNS=off).",), enabled=False)
+        return DNS_OFF
     checks = [_Check(f"SPF of {domain}", partial(_spf, domain=domain, ip=ip))]
     checks += [
         _Check(f"DKIM key {s}._domainkey.{domain}", partial(dkim.check, domain=domain, selector=s))

@@ -61,3 +61,7 @@ class Diagnosis:
             "findings": [f.to_dict() for f in self.findings],
             "notes": list(self.notes),
         }
+
+
+#: What every entry point answers when SMTPBOT_DNS=off: no query was made.
+DNS_OFF = Diagnosis(notes=("DNS checks are off (SMTPBOT_DNS=off).",), enabled=False)

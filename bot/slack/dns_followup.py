@@ -38,6 +38,7 @@ from typing import Any
 from bot.core.model import Report
 from bot.dns import Diagnosis, DnsSettings, check_domain, render
 from bot.dns.diagnose import checked, plan, run, unanswerable
+from bot.dns.model import DNS_OFF
 from bot.dns.targets import Targets, find_targets
 from bot.slack.dispatcher import FollowUp, Outcome
 from bot.slack.sanitize import strip_everywhere
@@ -161,7 +162,7 @@ def dns_job(settings: DnsSettings, item: OutboxItem) -> Outcome:
 def diagnose_targets(targets: Targets, settings: DnsSettings) -> Diagnosis:
     """What `bot.dns.diagnose` does once it has read the targets from the bounce."""
     if not settings.enabled:  # turned off since the job was queued
-        return Diagnosis(notes=("DNS checks are off (SMTPBOT_DNS=off).",), enabled=False)
+        return DNS_OFF
     diagnosis = run(_unique(plan(targets)), settings, checked(targets))
     missing = unanswerable(targets)
     if missing:
@@ -172,7 +173,7 @@ def diagnose_targets(targets: Targets, settings: DnsSettings) -> Diagnosis:
 def diagnose_asked(targets: Targets, settings: DnsSettings) -> Diagnosis:
     """The checks the code calls for on the domain and IP given, else every check."""
     if not settings.enabled:
-        return Diagnosis(notes=("DNS checks are off (SMTPBOT_DNS=off).",), enabled=False)
+        return DNS_OFF
     domain = targets.from_domain or ""
     checks = _unique(plan(targets))
     if not checks:
