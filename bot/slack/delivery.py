@@ -18,7 +18,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web import WebClient
 from slack_sdk.webhook import WebhookClient
 
-from bot.slack import metrics, replies
+from bot import metrics
+from bot.slack import replies
 
 log = logging.getLogger("smtpbot.slack")
 

@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.slack import metrics
+from bot import metrics
 from bot.state import OutboxItem, State
 
 log = logging.getLogger("smtpbot.slack")

@@ -15,8 +15,9 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from bot import metrics
 from bot.core.model import Report
-from bot.slack import answers, delivery, digest, dns_followup, metrics
+from bot.slack import answers, delivery, digest, dns_followup
 from bot.slack.dispatcher import FollowUp, Handler, Outcome
 from bot.slack.oauth import NotInstalled
 from bot.slack.render import Rendered, render_no_smtp, render_notice, render_report, render_usage

@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from bot.slack import metrics
+from bot import metrics
 from bot.state.memory import MemoryBackend
 from bot.state.model import DAY, DIMENSIONS, UNDETERMINED, Backend, NewItem, OutboxItem, day_of
 from bot.state.sql import SqlBackend, make_engine

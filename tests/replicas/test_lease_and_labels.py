@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from bot.slack import metrics
+from bot import metrics
 from bot.slack.dispatcher import LEASE_SECONDS, LEASE_VARIABLE, lease_seconds
 
 
